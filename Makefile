@@ -25,7 +25,10 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 SRC      := $(sort $(wildcard src/*/*.c))
 MAIN_SRC := src/cli/main.c
 LIB_SRC  := $(filter-out $(MAIN_SRC),$(SRC))
-GEN_SRC  := $(BUILD)/gen/migrations.c $(BUILD)/gen/templates.c
+GEN_SRC  := $(BUILD)/gen/migrations.c
+ifneq ($(wildcard tools/tmplc.c),)
+  GEN_SRC += $(BUILD)/gen/templates.c
+endif
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(GEN_SRC:.c=.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -43,7 +46,8 @@ $(BUILD)/libsirt.a: $(LIB_OBJ)
 
 $(BUILD)/%.o: %.c $(GEN_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/gen/migrations.c: scripts/embed-migrations.sh $(MIGRATIONS)
 	@mkdir -p $(dir $@)

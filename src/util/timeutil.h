@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include "err.h"
 
-#define ISO8601_LEN 21 /* "YYYY-MM-DDTHH:MM:SSZ" + NUL */
+#define ISO8601_LEN 32 /* "YYYY-MM-DDTHH:MM:SSZ" + NUL, with room to spare */
 
 /* Parses RFC 3339 (date-time with offset; fractional seconds are dropped).
  * A bare date-time without offset is rejected: its meaning is ambiguous. */

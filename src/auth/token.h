@@ -1,0 +1,61 @@
+/*
+ * API tokens: "sirt_" + 43 base64url characters (256 random bits). Only the
+ * SHA-256 of a token is stored; a request's token is hashed once (fast) and
+ * looked up by that hash. The slow Argon2id hash is for passwords only.
+ */
+#ifndef SIRT_TOKEN_H
+#define SIRT_TOKEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "auth/perm.h"
+#include "store/db.h"
+#include "util/arena.h"
+
+#define TOKEN_PREFIX "sirt_"
+#define TOKEN_LEN 48 /* prefix + 43 chars */
+
+/* Who is making a request, as established by authentication. */
+struct principal {
+	int64_t user_id;
+	int64_t org_id;
+	const char *user_uid;
+	const char *email;
+	const char *display_name;
+	const char *time_zone;
+	const char *org_uid;
+	const char *org_name;
+	enum role role;
+	enum scope scope;
+	int64_t token_id;   /* 0 unless authenticated by token */
+	const char *token_uid;
+	const char *session_id_hash; /* set for web sessions */
+	const char *actor;  /* audit actor string */
+};
+
+/* Fills out[TOKEN_LEN+1] with a new token and hash[32] with its SHA-256. */
+void token_generate(char out[TOKEN_LEN + 1], unsigned char hash[32]);
+bool token_looks_valid(const char *tok);
+
+/*
+ * Finds the principal for a bearer token; SIRT_EAUTH with a reason in
+ * *why for unknown, revoked, expired tokens, disabled users and expired
+ * memberships. Updates last_used_at at most once a minute.
+ */
+int token_authenticate(struct db *db, struct arena *a, const char *tok, int64_t now,
+		       struct principal *out, const char **why) WUR;
+
+struct token_new {
+	int64_t org_id;
+	int64_t user_id;
+	const char *name;
+	enum scope scope;
+	int64_t expires_at; /* 0 = never */
+};
+
+/* Inserts a token row inside the caller's transaction; writes the token text. */
+int token_insert(struct db *db, const struct token_new *t, char out[TOKEN_LEN + 1],
+		 char uid_out[37]) WUR;
+
+#endif

@@ -1,0 +1,15 @@
+/*
+ * Every module's routes, in matching order. Adding a resource: write its
+ * src/api/<name>.c with a <name>_routes[] array and ROUTES_COUNT(<name>),
+ * then add one line to each list here.
+ */
+#include "http/routes.h"
+
+ROUTES_DECLARE(api_system);
+ROUTES_DECLARE(api_incidents);
+
+const struct route_module route_modules[] = {
+	{"system", api_system_routes, &api_system_routes_count},
+	{"incidents", api_incidents_routes, &api_incidents_routes_count},
+	{NULL, NULL, NULL},
+};

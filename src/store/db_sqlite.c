@@ -1,0 +1,323 @@
+/*
+ * SQLite backend: WAL, foreign keys, defensive mode, synchronous=FULL so a
+ * committed transaction is on disk. Prepared statements are cached per
+ * connection keyed by their SQL text; a statement still in use by an open
+ * result (nested query with the same SQL) gets a fresh, uncached one.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/db.h"
+#include "util/xalloc.h"
+
+#define STMT_CACHE 128
+
+struct cached {
+	char *sql;
+	sqlite3_stmt *st;
+	bool busy;
+};
+
+struct sqlite_db {
+	struct db base;
+	sqlite3 *h;
+	struct cached cache[STMT_CACHE];
+	int ncache;
+};
+
+struct sqlite_res {
+	struct db_res base;
+	sqlite3_stmt *st;
+	struct cached *slot; /* NULL when the statement is not cached */
+	bool have_row;       /* a row was stepped but not yet returned */
+	bool started;
+};
+
+static int q_query(struct db *, struct db_res **, const char *, int, const struct db_val *);
+static int q_exec_script(struct db *, const char *);
+static void q_close(struct db *);
+static bool q_next(struct db_res *);
+static bool q_isnull(const struct db_res *, int);
+static int64_t q_int(const struct db_res *, int);
+static const char *q_text(const struct db_res *, int);
+static const void *q_blob(const struct db_res *, int, size_t *);
+static void q_res_free(struct db_res *);
+static int q_ncols(const struct db_res *);
+
+static const struct db_ops sqlite_ops = {
+	.query = q_query,
+	.exec_script = q_exec_script,
+	.close = q_close,
+	.next = q_next,
+	.isnull = q_isnull,
+	.get_int = q_int,
+	.get_text = q_text,
+	.get_blob = q_blob,
+	.res_free = q_res_free,
+	.ncols = q_ncols,
+};
+
+static void set_err(struct sqlite_db *d)
+{
+	int ext = sqlite3_extended_errcode(d->h);
+	snprintf(d->base.errmsg, sizeof(d->base.errmsg), "%s", sqlite3_errmsg(d->h));
+	d->base.constraint = (ext & 0xff) == SQLITE_CONSTRAINT;
+}
+
+int db_sqlite_open(const char *path, struct db **out, char *err, size_t errlen)
+{
+	struct sqlite_db *d = xcalloc(1, sizeof(*d));
+	d->base.ops = &sqlite_ops;
+	d->base.backend = DB_SQLITE;
+	int rc = sqlite3_open_v2(path, &d->h,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+					 SQLITE_OPEN_EXRESCODE,
+				 NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "sqlite: cannot open %s: %s", path,
+			 d->h ? sqlite3_errmsg(d->h) : sqlite3_errstr(rc));
+		sqlite3_close(d->h);
+		free(d);
+		return SIRT_EUNAVAIL;
+	}
+	sqlite3_busy_timeout(d->h, 10000);
+	sqlite3_db_config(d->h, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(d->h, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+	sqlite3_db_config(d->h, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			      "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+			      "PRAGMA cache_size=-16000;";
+	char *msg = NULL;
+	if (sqlite3_exec(d->h, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "sqlite: %s: %s", path, msg ? msg : "cannot set pragmas");
+		sqlite3_free(msg);
+		sqlite3_close(d->h);
+		free(d);
+		return SIRT_EUNAVAIL;
+	}
+	*out = &d->base;
+	return 0;
+}
+
+static void q_close(struct db *db)
+{
+	struct sqlite_db *d = (struct sqlite_db *)db;
+	for (int i = 0; i < d->ncache; i++) {
+		sqlite3_finalize(d->cache[i].st);
+		free(d->cache[i].sql);
+	}
+	sqlite3_close(d->h);
+	free(d);
+}
+
+static int bind_all(struct sqlite_db *d, sqlite3_stmt *st, int n, const struct db_val *p)
+{
+	char name[16];
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "$%d", i + 1);
+		int idx = sqlite3_bind_parameter_index(st, name);
+		if (idx == 0)
+			continue; /* parameter not used by this statement */
+		int rc;
+		switch (p[i].type) {
+		case DB_T_NULL: rc = sqlite3_bind_null(st, idx); break;
+		case DB_T_INT: rc = sqlite3_bind_int64(st, idx, p[i].i); break;
+		case DB_T_TEXT: rc = sqlite3_bind_text(st, idx, p[i].s, -1, SQLITE_STATIC); break;
+		case DB_T_BLOB:
+			rc = sqlite3_bind_blob64(st, idx, p[i].s, p[i].len, SQLITE_STATIC);
+			break;
+		default: rc = SQLITE_MISUSE;
+		}
+		if (rc != SQLITE_OK) {
+			set_err(d);
+			return SIRT_EDB;
+		}
+	}
+	return 0;
+}
+
+static sqlite3_stmt *prepare(struct sqlite_db *d, const char *sql, struct cached **slot)
+{
+	*slot = NULL;
+	for (int i = 0; i < d->ncache; i++) {
+		if (strcmp(d->cache[i].sql, sql) == 0) {
+			if (d->cache[i].busy)
+				break;
+			*slot = &d->cache[i];
+			return d->cache[i].st;
+		}
+	}
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v3(d->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		set_err(d);
+		return NULL;
+	}
+	if (d->ncache < STMT_CACHE) {
+		struct cached *c = &d->cache[d->ncache++];
+		c->sql = xstrdup(sql);
+		c->st = st;
+		c->busy = false;
+		*slot = c;
+	}
+	return st;
+}
+
+static void release_stmt(sqlite3_stmt *st, struct cached *slot)
+{
+	if (slot) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		slot->busy = false;
+	} else {
+		sqlite3_finalize(st);
+	}
+}
+
+static int q_query(struct db *db, struct db_res **out, const char *sql, int n,
+		   const struct db_val *p)
+{
+	struct sqlite_db *d = (struct sqlite_db *)db;
+	struct cached *slot;
+	sqlite3_stmt *st = prepare(d, sql, &slot);
+	if (!st)
+		return SIRT_EDB;
+	if (slot)
+		slot->busy = true;
+	if (bind_all(d, st, n, p) < 0) {
+		release_stmt(st, slot);
+		return SIRT_EDB;
+	}
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		set_err(d);
+		release_stmt(st, slot);
+		return rc == SQLITE_BUSY ? SIRT_EUNAVAIL : SIRT_EDB;
+	}
+	if (!out) {
+		while (rc == SQLITE_ROW)
+			rc = sqlite3_step(st);
+		if (rc != SQLITE_DONE) {
+			set_err(d);
+			release_stmt(st, slot);
+			return SIRT_EDB;
+		}
+		d->base.changes = sqlite3_changes64(d->h);
+		release_stmt(st, slot);
+		return 0;
+	}
+	struct sqlite_res *r = xcalloc(1, sizeof(*r));
+	r->base.db = db;
+	r->st = st;
+	r->slot = slot;
+	r->have_row = rc == SQLITE_ROW;
+	r->base.changes = rc == SQLITE_DONE ? sqlite3_changes64(d->h) : 0;
+	*out = &r->base;
+	return 0;
+}
+
+static int q_exec_script(struct db *db, const char *sql)
+{
+	struct sqlite_db *d = (struct sqlite_db *)db;
+	char *msg = NULL;
+	if (sqlite3_exec(d->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(d->base.errmsg, sizeof(d->base.errmsg), "%s", msg ? msg : "error");
+		d->base.constraint =
+			(sqlite3_extended_errcode(d->h) & 0xff) == SQLITE_CONSTRAINT;
+		sqlite3_free(msg);
+		return SIRT_EDB;
+	}
+	return 0;
+}
+
+static bool q_next(struct db_res *res)
+{
+	struct sqlite_res *r = (struct sqlite_res *)res;
+	if (!r->started) {
+		r->started = true;
+		return r->have_row;
+	}
+	if (!r->have_row)
+		return false;
+	int rc = sqlite3_step(r->st);
+	if (rc == SQLITE_ROW)
+		return true;
+	r->have_row = false;
+	if (rc != SQLITE_DONE)
+		set_err((struct sqlite_db *)res->db);
+	return false;
+}
+
+static int q_ncols(const struct db_res *res)
+{
+	return sqlite3_column_count(((const struct sqlite_res *)res)->st);
+}
+
+static bool q_isnull(const struct db_res *res, int col)
+{
+	return sqlite3_column_type(((const struct sqlite_res *)res)->st, col) == SQLITE_NULL;
+}
+
+static int64_t q_int(const struct db_res *res, int col)
+{
+	return sqlite3_column_int64(((const struct sqlite_res *)res)->st, col);
+}
+
+static const char *q_text(const struct db_res *res, int col)
+{
+	sqlite3_stmt *st = ((const struct sqlite_res *)res)->st;
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return NULL;
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+static const void *q_blob(const struct db_res *res, int col, size_t *len)
+{
+	sqlite3_stmt *st = ((const struct sqlite_res *)res)->st;
+	const void *p = sqlite3_column_blob(st, col);
+	*len = (size_t)sqlite3_column_bytes(st, col);
+	return p;
+}
+
+static void q_res_free(struct db_res *res)
+{
+	struct sqlite_res *r = (struct sqlite_res *)res;
+	release_stmt(r->st, r->slot);
+	free(r);
+}
+
+int db_sqlite_backup(struct db *db, const char *path, char *err, size_t errlen)
+{
+	if (db->backend != DB_SQLITE) {
+		snprintf(err, errlen, "not a SQLite database");
+		return SIRT_EINVAL;
+	}
+	struct sqlite_db *d = (struct sqlite_db *)db;
+	sqlite3 *dst = NULL;
+	int rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "cannot create %s: %s", path, sqlite3_errmsg(dst));
+		sqlite3_close(dst);
+		return SIRT_EIO;
+	}
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", d->h, "main");
+	if (!b) {
+		snprintf(err, errlen, "backup: %s", sqlite3_errmsg(dst));
+		sqlite3_close(dst);
+		return SIRT_EIO;
+	}
+	do {
+		rc = sqlite3_backup_step(b, 256);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(20);
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "backup: %s", sqlite3_errstr(rc));
+		sqlite3_close(dst);
+		return SIRT_EIO;
+	}
+	rc = sqlite3_close(dst);
+	return rc == SQLITE_OK ? 0 : SIRT_EIO;
+}

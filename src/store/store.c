@@ -1,0 +1,442 @@
+#include "store/store.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/migrations.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+
+#define BATCH_MAX 256
+
+struct conn_slot {
+	struct store *st;
+	struct db *db;
+	struct conn_slot *next;
+};
+
+struct tx_job {
+	store_tx_fn fn;
+	void *arg;
+	int rc;
+	bool done;
+	struct tx_job *next;
+};
+
+struct store {
+	char *url;
+	bool postgres;
+	pthread_key_t key;
+	pthread_mutex_t lock; /* guards conns and stats */
+	struct conn_slot *conns;
+	struct store_stats stats;
+
+	/* SQLite group commit */
+	pthread_t writer;
+	bool writer_running;
+	bool stopping;
+	struct db *wdb;
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;    /* writer waits for work */
+	pthread_cond_t donecond; /* submitters wait for their job */
+	struct tx_job *qhead, *qtail;
+	int64_t qlen;
+};
+
+static void slot_destroy(void *p);
+static void *writer_main(void *arg);
+static int run_one(struct db *db, struct tx_job *j);
+
+static struct db *open_conn(struct store *st, char *err, size_t errlen)
+{
+	struct db *db = NULL;
+	if (db_open(st->url, &db, err, errlen) < 0)
+		return NULL;
+	pthread_mutex_lock(&st->lock);
+	st->stats.connections++;
+	pthread_mutex_unlock(&st->lock);
+	return db;
+}
+
+static void close_conn(struct store *st, struct db *db)
+{
+	if (!db)
+		return;
+	db_close(db);
+	pthread_mutex_lock(&st->lock);
+	st->stats.connections--;
+	pthread_mutex_unlock(&st->lock);
+}
+
+int store_open(const char *url, struct store **out, char *err, size_t errlen)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+	st->url = xstrdup(url);
+	st->postgres = db_url_is_postgres(url);
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_mutex_init(&st->qlock, NULL);
+	pthread_cond_init(&st->qcond, NULL);
+	pthread_cond_init(&st->donecond, NULL);
+	if (pthread_key_create(&st->key, slot_destroy) != 0)
+		fatal("pthread_key_create");
+	/* Open one connection now so a bad URL fails at start-up. */
+	struct db *probe = open_conn(st, err, errlen);
+	if (!probe) {
+		pthread_key_delete(st->key);
+		free(st->url);
+		free(st);
+		return SIRT_EUNAVAIL;
+	}
+	if (!st->postgres) {
+		st->wdb = probe;
+		if (pthread_create(&st->writer, NULL, writer_main, st) != 0)
+			fatal("cannot start the database writer thread");
+		st->writer_running = true;
+	} else {
+		close_conn(st, probe);
+	}
+	*out = st;
+	return 0;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	if (st->writer_running) {
+		pthread_mutex_lock(&st->qlock);
+		st->stopping = true;
+		pthread_cond_broadcast(&st->qcond);
+		pthread_mutex_unlock(&st->qlock);
+		pthread_join(st->writer, NULL);
+	}
+	close_conn(st, st->wdb);
+	/* This thread's slot and any left by threads that are gone. */
+	pthread_setspecific(st->key, NULL);
+	pthread_mutex_lock(&st->lock);
+	struct conn_slot *s = st->conns;
+	st->conns = NULL;
+	pthread_mutex_unlock(&st->lock);
+	while (s) {
+		struct conn_slot *next = s->next;
+		close_conn(st, s->db);
+		free(s);
+		s = next;
+	}
+	pthread_key_delete(st->key);
+	pthread_mutex_destroy(&st->lock);
+	pthread_mutex_destroy(&st->qlock);
+	pthread_cond_destroy(&st->qcond);
+	pthread_cond_destroy(&st->donecond);
+	free(st->url);
+	free(st);
+}
+
+const char *store_url(const struct store *st)
+{
+	return st->url;
+}
+
+bool store_is_postgres(const struct store *st)
+{
+	return st->postgres;
+}
+
+static void slot_destroy(void *p)
+{
+	struct conn_slot *slot = p;
+	struct store *st = slot->st;
+	pthread_mutex_lock(&st->lock);
+	for (struct conn_slot **pp = &st->conns; *pp; pp = &(*pp)->next) {
+		if (*pp == slot) {
+			*pp = slot->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&st->lock);
+	close_conn(st, slot->db);
+	free(slot);
+}
+
+struct db *store_reader(struct store *st)
+{
+	struct conn_slot *slot = pthread_getspecific(st->key);
+	if (slot && slot->db && db_is_broken(slot->db)) {
+		close_conn(st, slot->db);
+		slot->db = NULL;
+	}
+	if (slot && slot->db)
+		return slot->db;
+	char err[256];
+	struct db *db = open_conn(st, err, sizeof(err));
+	if (!db)
+		return NULL;
+	if (!slot) {
+		slot = xcalloc(1, sizeof(*slot));
+		slot->st = st;
+		pthread_mutex_lock(&st->lock);
+		slot->next = st->conns;
+		st->conns = slot;
+		pthread_mutex_unlock(&st->lock);
+		pthread_setspecific(st->key, slot);
+	}
+	slot->db = db;
+	return db;
+}
+
+bool store_ping(struct store *st)
+{
+	struct db *db = store_reader(st);
+	int64_t v;
+	return db && db_query_int(db, &v, "SELECT 1", 0, NULL) == 0 && v == 1;
+}
+
+static void count(struct store *st, int rc)
+{
+	pthread_mutex_lock(&st->lock);
+	if (rc < 0)
+		st->stats.tx_failed++;
+	else
+		st->stats.tx_committed++;
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* PostgreSQL: run on this thread's connection, retrying serialization
+ * failures and deadlocks a few times. */
+static int pg_tx(struct store *st, store_tx_fn fn, void *arg)
+{
+	for (int attempt = 0; attempt < 4; attempt++) {
+		struct db *db = store_reader(st);
+		if (!db)
+			return SIRT_EUNAVAIL;
+		if (db_begin(db) < 0)
+			return db_is_broken(db) ? SIRT_EUNAVAIL : SIRT_EDB;
+		int rc = fn(db, arg);
+		if (rc == 0) {
+			rc = db_commit(db);
+			if (rc == 0) {
+				pthread_mutex_lock(&st->lock);
+				st->stats.batches++;
+				pthread_mutex_unlock(&st->lock);
+				return 0;
+			}
+		} else {
+			(void)db_rollback(db);
+		}
+		const char *m = db_errmsg(db);
+		bool retry = strstr(m, "could not serialize") || strstr(m, "deadlock detected");
+		if (db_is_broken(db))
+			return SIRT_EUNAVAIL;
+		if (!retry)
+			return rc;
+		usleep(1000u * (unsigned)(attempt + 1));
+	}
+	return SIRT_ECONFLICT;
+}
+
+int store_tx(struct store *st, store_tx_fn fn, void *arg)
+{
+	int rc;
+	if (st->postgres) {
+		rc = pg_tx(st, fn, arg);
+		count(st, rc);
+		return rc;
+	}
+	struct tx_job job = {.fn = fn, .arg = arg};
+	pthread_mutex_lock(&st->qlock);
+	if (st->qtail)
+		st->qtail->next = &job;
+	else
+		st->qhead = &job;
+	st->qtail = &job;
+	st->qlen++;
+	pthread_cond_signal(&st->qcond);
+	while (!job.done)
+		pthread_cond_wait(&st->donecond, &st->qlock);
+	pthread_mutex_unlock(&st->qlock);
+	count(st, job.rc);
+	return job.rc;
+}
+
+/* One job in its own transaction (used for a lone job and for the retry
+ * after a failed batch commit). */
+static int run_one(struct db *db, struct tx_job *j)
+{
+	int rc = db_begin(db);
+	if (rc < 0)
+		return rc;
+	rc = j->fn(db, j->arg);
+	if (rc < 0) {
+		(void)db_rollback(db);
+		return rc;
+	}
+	rc = db_commit(db);
+	if (rc < 0)
+		(void)db_rollback(db);
+	return rc;
+}
+
+static void *writer_main(void *arg)
+{
+	struct store *st = arg;
+	struct db *db = st->wdb;
+	for (;;) {
+		pthread_mutex_lock(&st->qlock);
+		while (!st->qhead && !st->stopping)
+			pthread_cond_wait(&st->qcond, &st->qlock);
+		if (!st->qhead && st->stopping) {
+			pthread_mutex_unlock(&st->qlock);
+			break;
+		}
+		struct tx_job *batch = st->qhead, *last = batch;
+		int n = 1;
+		while (last->next && n < BATCH_MAX) {
+			last = last->next;
+			n++;
+		}
+		st->qhead = last->next;
+		if (!st->qhead)
+			st->qtail = NULL;
+		last->next = NULL;
+		st->qlen -= n;
+		pthread_mutex_unlock(&st->qlock);
+
+		if (n == 1) {
+			batch->rc = run_one(db, batch);
+		} else if (db_begin(db) < 0) {
+			for (struct tx_job *j = batch; j; j = j->next)
+				j->rc = SIRT_EDB;
+		} else {
+			for (struct tx_job *j = batch; j; j = j->next) {
+				if (db_savepoint(db, "job") < 0) {
+					j->rc = SIRT_EDB;
+					continue;
+				}
+				j->rc = j->fn(db, j->arg);
+				if (j->rc < 0)
+					(void)db_rollback_to(db, "job");
+				if (db_release(db, "job") < 0 && j->rc == 0)
+					j->rc = SIRT_EDB;
+			}
+			if (db_commit(db) < 0) {
+				/* The batch failed as a whole: give each job its own try. */
+				(void)db_rollback(db);
+				for (struct tx_job *j = batch; j; j = j->next)
+					if (j->rc == 0)
+						j->rc = run_one(db, j);
+			}
+		}
+		pthread_mutex_lock(&st->lock);
+		st->stats.batches++;
+		pthread_mutex_unlock(&st->lock);
+
+		pthread_mutex_lock(&st->qlock);
+		for (struct tx_job *j = batch, *next; j; j = next) {
+			next = j->next;
+			j->done = true; /* j may be gone once this is seen */
+		}
+		pthread_cond_broadcast(&st->donecond);
+		pthread_mutex_unlock(&st->qlock);
+	}
+	return NULL;
+}
+
+void store_get_stats(struct store *st, struct store_stats *out)
+{
+	pthread_mutex_lock(&st->lock);
+	*out = st->stats;
+	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_lock(&st->qlock);
+	out->queue_depth = st->qlen;
+	pthread_mutex_unlock(&st->qlock);
+}
+
+/* ---- migrations ---- */
+
+static const char *backend_name(const struct store *st)
+{
+	return st->postgres ? "postgres" : "sqlite";
+}
+
+struct migrate_ctx {
+	const struct migration *m;
+	char *err;
+	size_t errlen;
+};
+
+static int apply_migration(struct db *db, void *arg)
+{
+	struct migrate_ctx *c = arg;
+	int64_t have = 0;
+	if (db_is_postgres(db) &&
+	    db_exec(db, "SELECT pg_advisory_xact_lock(727274)", 0, NULL) < 0)
+		goto fail;
+	/* Another node may have applied it while we waited for the lock. */
+	if (db_query_int(db, &have, "SELECT count(*) FROM schema_migrations WHERE version = $1",
+			 1, DBV(DB_INT(c->m->version))) < 0)
+		goto fail;
+	if (have)
+		return 0;
+	if (db_exec_script(db, c->m->sql) < 0)
+		goto fail;
+	if (db_exec(db, "INSERT INTO schema_migrations(version, name, applied_at) VALUES ($1, $2, $3)",
+		    3, DBV(DB_INT(c->m->version), DB_TEXT(c->m->name), DB_INT(time_now()))) < 0)
+		goto fail;
+	return 0;
+fail:
+	snprintf(c->err, c->errlen, "migration %s: %s", c->m->name, db_errmsg(db));
+	return SIRT_EDB;
+}
+
+int store_schema_version(struct store *st, int64_t *version)
+{
+	struct db *db = store_reader(st);
+	if (!db)
+		return SIRT_EUNAVAIL;
+	*version = 0;
+	int rc = db_query_int(db, version, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+			      0, NULL);
+	return rc == SIRT_ENOTFOUND ? 0 : rc;
+}
+
+int store_migrate(struct store *st, int *applied, char *err, size_t errlen)
+{
+	*applied = 0;
+	struct db *db = store_reader(st);
+	if (!db) {
+		snprintf(err, errlen, "database unreachable: %s", st->url);
+		return SIRT_EUNAVAIL;
+	}
+	if (db_exec_script(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+			       " version BIGINT PRIMARY KEY, name TEXT NOT NULL,"
+			       " applied_at BIGINT NOT NULL)") < 0) {
+		/* concurrent creation on PostgreSQL: fine if it now exists */
+		int64_t v;
+		if (store_schema_version(st, &v) < 0) {
+			snprintf(err, errlen, "schema_migrations: %s", db_errmsg(db));
+			return SIRT_EDB;
+		}
+	}
+	for (int i = 0; i < migrations_count; i++) {
+		const struct migration *m = &migrations[i];
+		if (strcmp(m->backend, backend_name(st)) != 0)
+			continue;
+		int64_t have = 0;
+		if (db_query_int(db, &have, "SELECT count(*) FROM schema_migrations WHERE version = $1",
+				 1, DBV(DB_INT(m->version))) < 0) {
+			snprintf(err, errlen, "schema_migrations: %s", db_errmsg(db));
+			return SIRT_EDB;
+		}
+		if (have)
+			continue;
+		struct migrate_ctx c = {.m = m, .err = err, .errlen = errlen};
+		int rc = store_tx(st, apply_migration, &c);
+		if (rc < 0)
+			return rc;
+		(*applied)++;
+	}
+	return 0;
+}
