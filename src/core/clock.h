@@ -190,7 +190,7 @@ struct clock_stage_result {
 	bool passed_at_start;  /* the deadline was already past when the stage's
 				* clock started (DORA classified late) */
 	enum clock_stage_status status;
-	int64_t time_left;     /* deadline - now; negative when overdue */
+	int64_t time_left;     /* deadline - now, negative when overdue; 0 if !known */
 };
 
 /* The status of a single stage at now: lead is how long before the deadline
