@@ -13,7 +13,7 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 CFLAGS_BASE := -std=c17 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	-Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes -Wvla \
-	-fno-strict-aliasing -Isrc -I$(BUILD)/gen -DSIRT_VERSION=\"$(VERSION)\"
+	-Wno-format-truncation -fno-strict-aliasing -Isrc -I$(BUILD)/gen -DSIRT_VERSION=\"$(VERSION)\"
 ifeq ($(SAN),1)
   BUILD := build-san
   CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -35,7 +35,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*/*.sql))
 TEMPLATES  := $(sort $(wildcard src/web/templates/*.html))
 
-.PHONY: all run check unit e2e browser install clean deps lint fuzz bench
+.PHONY: all run check unit unit-bins print-unit-bins e2e browser install clean deps lint fuzz bench
 all: $(BUILD)/sirt
 
 $(BUILD)/sirt: $(BUILD)/src/cli/main.o $(BUILD)/libsirt.a
@@ -72,6 +72,11 @@ run: deps
 
 deps:
 	sh scripts/install-deps.sh
+
+unit-bins: $(UNIT_BIN)
+
+print-unit-bins:
+	@echo $(UNIT_BIN)
 
 unit: $(UNIT_BIN)
 	sh tests/run-unit.sh $(UNIT_BIN)
