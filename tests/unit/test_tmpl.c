@@ -147,7 +147,7 @@ static void test_login_hostile(void **state)
 	json_object_set_new(m, "error", json_string(hostile));
 	json_object_set_new(m, "next", json_string("javascript:alert(1)\"><script>x</script>"));
 	json_object_set_new(m, "csrf", json_string("x\" autofocus onfocus=\"alert(1)"));
-	json_object_set(json_object_get(m, "page"), "url", json_string(hostile));
+	json_object_set_new(json_object_get(m, "page"), "url", json_string(hostile));
 	char *html = render("login", m);
 	assert_lacks(html, "<script>alert");
 	assert_lacks(html, "<script>x");
@@ -337,6 +337,13 @@ static const char feat_want[] =
 	"\\u003ealert(1)\\u003c/script\\u003e\"}</script>|"
 	"(ROOT)(a)(&lt;b&gt;)";
 
+/* A sanitizer build's libsirt.a needs the sanitizer runtime to link. */
+#ifdef __SANITIZE_ADDRESS__
+#define SAN_FLAGS "-fsanitize=address,undefined "
+#else
+#define SAN_FLAGS ""
+#endif
+
 static const char feat_driver[] =
 	"#include <stdio.h>\n#include <stdlib.h>\n#include \"t.h\"\n#include \"web/tmpl_runtime.h\"\n"
 	"int main(int argc, char **argv)\n{\n"
@@ -358,7 +365,7 @@ static void test_language(void **state)
 	/* the generated code must pass the project's strict warnings */
 	char *cmd = xasprintf(
 		"cd '%s' && '%s/tmplc' t.h t.html feat_row.html > gen.c && "
-		"cc -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 "
+		"cc " SAN_FLAGS "-std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 "
 		"-Wstrict-prototypes -Wmissing-prototypes -Wvla -I. -I'%s/../src' "
 		"$(pkg-config --cflags jansson) -o feat gen.c driver.c '%s/libsirt.a' "
 		"$(pkg-config --libs jansson) && ./feat model.json > out.html",
