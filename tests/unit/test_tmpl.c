@@ -181,7 +181,7 @@ static void test_layout(void **state)
 	assert_contains(html, "Error 404");
 	assert_contains(html, "Something went wrong");
 	/* the evidence footer */
-	assert_contains(html, "<dt>Signed in as</dt><dd>Alice &lt;alice@example.com&gt;</dd>");
+	assert_contains(html, "<strong>Signed in as:</strong> Alice &lt;alice@example.com&gt;</li>");
 	assert_contains(html, "https://sirt.example.com/x");
 	assert_contains(html, "<time datetime=\"2026-03-04T17:43:00Z\">2026-03-04 17:43 UTC</time>");
 	assert_lacks(html, "{{");
