@@ -749,6 +749,11 @@ static bool url_prefix_ok(const struct hctx *h)
 	size_t n = strlen(v);
 	if (n == 0)
 		return false;
+	/* browsers decode entities and drop tabs and newlines before parsing a
+	 * URL, so "/&#47;x" or "/\n/x" would be "//x": allow neither in the path */
+	for (size_t i = 0; i < n && v[i] != '?' && v[i] != '#'; i++)
+		if (v[i] == '&' || v[i] == '\\' || isspace((unsigned char)v[i]))
+			return false;
 	if (v[0] == '/')
 		return n == 1 || (v[1] != '/' && v[1] != '\\');
 	if (v[0] == '?' || v[0] == '#')
