@@ -27,13 +27,14 @@ MAIN_SRC := src/cli/main.c
 LIB_SRC  := $(filter-out $(MAIN_SRC),$(SRC))
 GEN_SRC  := $(BUILD)/gen/migrations.c
 ifneq ($(wildcard tools/tmplc.c),)
-  GEN_SRC += $(BUILD)/gen/templates.c
+  GEN_SRC += $(BUILD)/gen/templates.c $(BUILD)/gen/static.c
 endif
 LIB_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(GEN_SRC:.c=.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*/*.sql))
 TEMPLATES  := $(sort $(wildcard src/web/templates/*.html))
+STATIC     := $(sort $(wildcard src/web/static/*))
 
 .PHONY: all run check unit unit-bins print-unit-bins e2e browser install clean deps lint fuzz bench
 all: $(BUILD)/sirt
@@ -56,6 +57,10 @@ $(BUILD)/gen/migrations.c: scripts/embed-migrations.sh $(MIGRATIONS)
 $(BUILD)/gen/templates.c: $(BUILD)/tmplc $(TEMPLATES)
 	@mkdir -p $(dir $@)
 	$(BUILD)/tmplc $(BUILD)/gen/templates.h $(TEMPLATES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/static.c: scripts/embed-static.sh $(STATIC)
+	@mkdir -p $(dir $@)
+	sh scripts/embed-static.sh $(STATIC) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/tmplc: tools/tmplc.c
 	@mkdir -p $(dir $@)
