@@ -588,6 +588,24 @@ void alert_label_set(struct alert *a, const char *key, const char *value)
 		json_object_set_new(a->labels, key, json_string(value));
 }
 
+void alert_label_join(struct alert *a, const char *key, const json_t *arr)
+{
+	struct strbuf sb;
+	size_t i;
+	json_t *v;
+	sb_init(&sb, 4096);
+	json_array_foreach((json_t *)arr, i, v) {
+		if (!json_is_string(v))
+			continue;
+		if (sb.len)
+			sb_putc(&sb, ',');
+		sb_puts(&sb, json_string_value(v));
+	}
+	if (sb_status(&sb) == 0 && sb.len)
+		alert_label_set(a, key, sb_str(&sb));
+	sb_free(&sb);
+}
+
 void alert_annotation_set(struct alert *a, const char *key, json_t *value)
 {
 	if (key && value)

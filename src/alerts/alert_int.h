@@ -69,6 +69,8 @@ int alert_set_source_id(struct alert *a, const char *s, const char *field,
 int alert_set_fingerprint(struct alert *a, const char *s, const char *field,
 			  struct strbuf *err) WUR;
 void alert_label_set(struct alert *a, const char *key, const char *value);
+/* Joins the string elements of arr with "," into one label; no-op if none. */
+void alert_label_join(struct alert *a, const char *key, const json_t *arr);
 void alert_annotation_set(struct alert *a, const char *key, json_t *value); /* steals value */
 /* Adds when valid, ignores invalid values and the entity ceiling: vendor
  * payloads are mapped best-effort. */
