@@ -97,7 +97,7 @@ static int load_one(const char *src, const char *p, size_t len, size_t flags, js
 	}
 	*out = j;
 	if (used)
-		*used = je.position > 0 ? (size_t)je.position : len;
+		*used = je.position > 0 ? (size_t)je.position : 0;
 	return 0;
 }
 
@@ -137,7 +137,13 @@ int alert_json_load(const char *src, const char *body, size_t len, bool multi, j
 			return rc;
 		}
 		json_array_append_new(all, j);
-		off += used ? used : len - off;
+		if (used == 0) {
+			/* jansson always reports what it consumed; never loop in place */
+			json_decref(all);
+			alert_errf(err, src, "not valid JSON at byte %zu", off);
+			return SIRT_EINVAL;
+		}
+		off += used;
 	}
 	if (json_array_size(all) == 0) {
 		json_decref(all);

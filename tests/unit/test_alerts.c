@@ -1081,6 +1081,100 @@ static void test_extra_fields_accepted(void **state)
 	sb_free(&err);
 }
 
+/* Every boundary of the numeric severity tables in docs/alerts.md. */
+static void test_severity_tables(void **state)
+{
+	static const struct {
+		int level;
+		enum alert_severity want;
+	} wazuh[] = {
+		{0, ALERT_SEV_INFO},    {3, ALERT_SEV_INFO},      {4, ALERT_SEV_LOW},
+		{6, ALERT_SEV_LOW},     {7, ALERT_SEV_MEDIUM},    {11, ALERT_SEV_MEDIUM},
+		{12, ALERT_SEV_HIGH},   {14, ALERT_SEV_HIGH},     {15, ALERT_SEV_CRITICAL},
+	};
+	static const struct {
+		int score;
+		enum alert_severity want;
+	} elastic[] = {
+		{0, ALERT_SEV_INFO},  {20, ALERT_SEV_INFO},   {21, ALERT_SEV_LOW},
+		{46, ALERT_SEV_LOW},  {47, ALERT_SEV_MEDIUM}, {72, ALERT_SEV_MEDIUM},
+		{73, ALERT_SEV_HIGH}, {98, ALERT_SEV_HIGH},   {99, ALERT_SEV_CRITICAL},
+	};
+	static const struct {
+		const char *word;
+		enum alert_severity want;
+	} splunk[] = {
+		{"1", ALERT_SEV_INFO},     {"2", ALERT_SEV_INFO},         {"3", ALERT_SEV_MEDIUM},
+		{"4", ALERT_SEV_HIGH},     {"5", ALERT_SEV_CRITICAL},     {"6", ALERT_SEV_CRITICAL},
+		{"7", ALERT_SEV_MEDIUM},   {"informational", ALERT_SEV_INFO}, {"Low", ALERT_SEV_LOW},
+		{"critical", ALERT_SEV_CRITICAL},
+	};
+	static const struct {
+		const char *word;
+		enum alert_severity want;
+	} ms[] = {
+		{"High", ALERT_SEV_HIGH}, {"Medium", ALERT_SEV_MEDIUM}, {"Low", ALERT_SEV_LOW},
+		{"Informational", ALERT_SEV_INFO}, {"unknown", ALERT_SEV_MEDIUM},
+	};
+	char body[512];
+	struct alert_batch b;
+	struct strbuf err;
+	sb_init(&err, 0);
+	for (size_t i = 0; i < sizeof(wazuh) / sizeof(wazuh[0]); i++) {
+		snprintf(body, sizeof(body), "{\"rule\":{\"level\":%d,\"description\":\"d\",\"id\":\"1\"},"
+			 "\"id\":\"1.1\",\"timestamp\":\"2024-05-14T09:12:40Z\"}", wazuh[i].level);
+		assert_int_equal(parse_str("wazuh", body, &b, &err), 0);
+		if (b.items[0].severity != wazuh[i].want)
+			fail_msg("wazuh level %d: got %s", wazuh[i].level,
+				 alert_severity_name(b.items[0].severity));
+		alert_batch_free(&b);
+	}
+	for (size_t i = 0; i < sizeof(elastic) / sizeof(elastic[0]); i++) {
+		snprintf(body, sizeof(body), "{\"@timestamp\":\"2024-05-14T09:12:40Z\","
+			 "\"kibana.alert.rule.name\":\"r\",\"kibana.alert.risk_score\":%d}",
+			 elastic[i].score);
+		assert_int_equal(parse_str("elastic", body, &b, &err), 0);
+		if (b.items[0].severity != elastic[i].want)
+			fail_msg("elastic score %d: got %s", elastic[i].score,
+				 alert_severity_name(b.items[0].severity));
+		alert_batch_free(&b);
+	}
+	for (size_t i = 0; i < sizeof(splunk) / sizeof(splunk[0]); i++) {
+		snprintf(body, sizeof(body), "{\"sid\":\"s\",\"search_name\":\"n\",\"result\":"
+			 "{\"urgency\":\"%s\"}}", splunk[i].word);
+		assert_int_equal(parse_str("splunk", body, &b, &err), 0);
+		if (b.items[0].severity != splunk[i].want)
+			fail_msg("splunk %s: got %s", splunk[i].word,
+				 alert_severity_name(b.items[0].severity));
+		alert_batch_free(&b);
+	}
+	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+		snprintf(body, sizeof(body), "{\"id\":\"1\",\"title\":\"t\",\"severity\":\"%s\","
+			 "\"createdDateTime\":\"2024-05-14T09:12:40Z\"}", ms[i].word);
+		assert_int_equal(parse_str("defender", body, &b, &err), 0);
+		assert_int_equal(b.items[0].severity, ms[i].want);
+		alert_batch_free(&b);
+		snprintf(body, sizeof(body), "{\"name\":\"n\",\"properties\":{\"title\":\"t\","
+			 "\"severity\":\"%s\",\"status\":\"New\"}}", ms[i].word);
+		assert_int_equal(parse_str("sentinel", body, &b, &err), 0);
+		assert_int_equal(b.items[0].severity, ms[i].want);
+		alert_batch_free(&b);
+	}
+	static const char *const words[][2] = {
+		{"page", "critical"}, {"P1", "critical"}, {"error", "high"}, {"major", "high"},
+		{"warning", "medium"}, {"minor", "low"}, {"notice", "info"}, {"bogus", "medium"},
+	};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		snprintf(body, sizeof(body), "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":"
+			 "[{\"labels\":{\"alertname\":\"a\",\"severity\":\"%s\"},"
+			 "\"startsAt\":\"2024-05-14T09:12:40Z\"}]}", words[i][0]);
+		assert_int_equal(parse_str("alertmanager", body, &b, &err), 0);
+		assert_string_equal(alert_severity_name(b.items[0].severity), words[i][1]);
+		alert_batch_free(&b);
+	}
+	sb_free(&err);
+}
+
 /* ---- record helpers ---------------------------------------------------- */
 
 static void test_entities(void **state)
@@ -1189,6 +1283,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_types_and_missing),
 		cmocka_unit_test(test_wrong_source),
 		cmocka_unit_test(test_extra_fields_accepted),
+		cmocka_unit_test(test_severity_tables),
 		cmocka_unit_test(test_entities),
 		cmocka_unit_test(test_names_and_times),
 	};
