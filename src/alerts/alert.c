@@ -24,7 +24,7 @@ static char *copy_text(const char *s, size_t max);
 
 static const struct {
 	const char *name;
-	alert_parser_fn fn;
+	int (*fn)(const char *body, size_t len, struct alert_batch *out, struct strbuf *err);
 } parsers[] = {
 	{"alertmanager", alert_parse_alertmanager},
 	{"grafana", alert_parse_grafana},

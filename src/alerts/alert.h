@@ -13,9 +13,10 @@
  * lives inside batch->items). Strings are NUL-terminated UTF-8 (jansson has
  * validated the encoding, "\u0000" is refused).
  *
- * Errors: a parser returns 0, SIRT_EINVAL (input malformed: not JSON, wrong
- * type, missing field, wrong source's format) or SIRT_ETOOBIG (a ceiling:
- * payload bytes, alerts per batch, nesting depth). On error the batch is empty
+ * Errors: a parser returns 0, SIRT_EINVAL (input malformed: not JSON, nested
+ * deeper than ALERT_MAX_DEPTH, wrong type, missing field, wrong source's
+ * format) or SIRT_ETOOBIG (a ceiling: payload bytes, alerts per batch). The
+ * receiver maps them to 400 and 413. On error the batch is empty
  * and err holds one line naming the source, the field path and the fault, e.g.
  * "alertmanager: alerts[2].status: expected \"firing\" or \"resolved\", got \"ok\"".
  *
@@ -105,10 +106,7 @@ struct alert_batch {
 	int64_t truncated;       /* alerts the sender dropped (truncatedAlerts) */
 };
 
-/* Parser signature shared by every source. */
-typedef int (*alert_parser_fn)(const char *body, size_t len, struct alert_batch *out,
-			       struct strbuf *err);
-
+/* One parser per source, all with the same signature. */
 int alert_parse_alertmanager(const char *body, size_t len, struct alert_batch *out,
 			     struct strbuf *err) WUR;
 int alert_parse_grafana(const char *body, size_t len, struct alert_batch *out,
