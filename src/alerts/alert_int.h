@@ -55,6 +55,15 @@ void alert_batch_pop(struct alert_batch *b);
 void alert_batch_clear(struct alert_batch *b);
 /* Fails with SIRT_ETOOBIG once n records would exceed ALERT_MAX_BATCH. */
 int alert_batch_check_count(struct alert_batch *b, size_t n, struct strbuf *err) WUR;
+/* One document or a list of them: a top-level array, or the array at the
+ * dotted path `list_path` ("value", "hits.hits") of an object. Calls
+ * parse_one for each with its location ("value[3]"); on any failure the
+ * batch is cleared and the error names the item. */
+typedef int (*alert_item_fn)(struct alert_batch *b, json_t *item, const char *where,
+			     struct strbuf *err);
+int alert_parse_documents(const char *src, const char *body, size_t len, const char *list_path,
+			  alert_item_fn parse_one, struct alert_batch *out, struct strbuf *err) WUR;
+
 
 /* Copies s, trimmed of surrounding white space, cut at the size limit on a
  * UTF-8 boundary. NULL leaves the field unchanged. */

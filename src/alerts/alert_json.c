@@ -320,3 +320,62 @@ void alert_fp_finish(struct alert_fp *fp, struct alert *a)
 	free(a->fingerprint);
 	a->fingerprint = xstrdup(hex);
 }
+
+static json_t *at_path(json_t *root, const char *path)
+{
+	char key[64];
+	while (root && *path) {
+		const char *dot = strchr(path, '.');
+		size_t n = dot ? (size_t)(dot - path) : strlen(path);
+		if (n >= sizeof(key))
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		root = json_object_get(root, key);
+		path += n + (dot ? 1 : 0);
+	}
+	return root;
+}
+
+int alert_parse_documents(const char *src, const char *body, size_t len, const char *list_path,
+			  alert_item_fn parse_one, struct alert_batch *out, struct strbuf *err)
+{
+	json_t *root = NULL, *list = NULL, *item;
+	char where[48];
+	const char *name = "";
+	size_t i;
+	alert_batch_init(out, src);
+	int rc = alert_json_load(src, body, len, false, &root, err);
+	if (rc < 0)
+		return rc;
+	rc = SIRT_EINVAL;
+	if (json_is_array(root)) {
+		list = root;
+	} else if (json_is_object(root) && json_is_array(at_path(root, list_path))) {
+		list = at_path(root, list_path);
+		name = list_path;
+	}
+	if (list) {
+		size_t n = json_array_size(list);
+		if (n == 0) {
+			alert_errf(err, src, "%s: empty array", *name ? name : "document");
+			goto fail;
+		}
+		if ((rc = alert_batch_check_count(out, n, err)) < 0)
+			goto fail;
+		rc = SIRT_EINVAL;
+		json_array_foreach(list, i, item) {
+			snprintf(where, sizeof(where), "%s[%zu]", name, i);
+			if (parse_one(out, item, where, err) < 0)
+				goto fail;
+		}
+	} else if (parse_one(out, root, "", err) < 0) {
+		goto fail;
+	}
+	json_decref(root);
+	return 0;
+fail:
+	alert_batch_clear(out);
+	json_decref(root);
+	return rc;
+}

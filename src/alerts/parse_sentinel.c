@@ -242,47 +242,7 @@ static int parse_item(struct alert_batch *b, json_t *item, const char *where,
 	return SIRT_EINVAL;
 }
 
-int alert_parse_sentinel(const char *body, size_t len, struct alert_batch *out,
-			 struct strbuf *err)
+int alert_parse_sentinel(const char *body, size_t len, struct alert_batch *out, struct strbuf *err)
 {
-	json_t *root = NULL, *list = NULL;
-	char where[48];
-	const char *name = "";
-	int rc;
-
-	alert_batch_init(out, SRC);
-	rc = alert_json_load(SRC, body, len, false, &root, err);
-	if (rc < 0)
-		return rc;
-	rc = SIRT_EINVAL;
-	if (json_is_array(root)) {
-		list = root;
-	} else if (json_is_array(json_object_get(root, "value"))) {
-		list = json_object_get(root, "value");
-		name = "value";
-	}
-	if (list) {
-		size_t n = json_array_size(list), i;
-		json_t *item;
-		if (n == 0) {
-			alert_errf(err, SRC, "%s: empty array", *name ? name : "document");
-			goto fail;
-		}
-		if ((rc = alert_batch_check_count(out, n, err)) < 0)
-			goto fail;
-		rc = SIRT_EINVAL;
-		json_array_foreach(list, i, item) {
-			snprintf(where, sizeof(where), "%s[%zu]", name, i);
-			if (parse_item(out, item, where, err) < 0)
-				goto fail;
-		}
-	} else if (parse_item(out, root, "", err) < 0) {
-		goto fail;
-	}
-	json_decref(root);
-	return 0;
-fail:
-	alert_batch_clear(out);
-	json_decref(root);
-	return rc;
+	return alert_parse_documents(SRC, body, len, "value", parse_item, out, err);
 }
