@@ -569,11 +569,11 @@ json_t *incident_norm_set(json_t *a, int mode)
 		v[k++] = c;
 	}
 	qsort(v, k, sizeof(*v), incident_strcmp_p);
-	for (size_t i = 0; i < k; i++) {
+	for (size_t i = 0; i < k; i++)
 		if (i == 0 || strcmp(v[i], v[i - 1]) != 0)
 			json_array_append_new(out, json_string(v[i]));
+	for (size_t i = 0; i < k; i++)
 		free(v[i]);
-	}
 	free(v);
 	return out;
 }
