@@ -279,22 +279,30 @@ static int run_phase(struct db *db, int64_t org_id, const struct incident_filter
 	const char *cmp = f->ascending ? ">" : "<";
 	struct strbuf sql;
 	sb_init(&sql, 16384);
-	sb_printf(&sql, "SELECT %s, %s FROM incidents i", incident_record_cols(db), s->col);
+	/* The page's ids first, the full records (with their correlated
+	 * subqueries) only for those: a sort over many matches then moves ids,
+	 * not records. */
+	sb_printf(&sql, "SELECT %s, %s FROM (SELECT i.id AS page_id FROM incidents i",
+		  incident_record_cols(db), s->col);
 	add_filters(&sql, f, t, pg);
+	struct strbuf order;
+	sb_init(&order, 200);
 	if (null_phase) {
 		sb_printf(&sql, " AND %s IS NULL", s->col);
 		if (after)
 			sb_printf(&sql, " AND i.id %s $16", cmp);
-		sb_printf(&sql, " ORDER BY i.id %s", dir);
+		sb_printf(&order, " ORDER BY i.id %s", dir);
 	} else {
 		if (s->nullable)
 			sb_printf(&sql, " AND %s IS NOT NULL", s->col);
 		if (after)
 			sb_printf(&sql, " AND (%s, i.id) %s (CAST($15 AS BIGINT), CAST($16 AS BIGINT))",
 				  s->col, cmp);
-		sb_printf(&sql, " ORDER BY %s %s, i.id %s", s->col, dir, dir);
+		sb_printf(&order, " ORDER BY %s %s, i.id %s", s->col, dir, dir);
 	}
-	sb_puts(&sql, " LIMIT $17");
+	sb_printf(&sql, "%s LIMIT $17) page JOIN incidents i ON i.id = page.page_id%s", sb_str(&order),
+		  sb_str(&order));
+	sb_free(&order);
 	if (sb_status(&sql) < 0) {
 		sb_free(&sql);
 		return SIRT_ETOOBIG;
