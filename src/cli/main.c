@@ -16,6 +16,7 @@ static const struct command commands[] = {
 	{"serve", cmd_serve, "run the web server and API"},
 	{"init", cmd_init, "create the schema, the first organisation and its admin"},
 	{"migrate", cmd_migrate, "apply pending database migrations"},
+	{"incident", cmd_incident, "work with incidents (incident list|show|create|transition)"},
 	{"token", cmd_token, "manage API tokens (token create ...)"},
 	{"backup", cmd_backup, "write a consistent copy of a SQLite database"},
 	{"version", cmd_version, "print the version"},
