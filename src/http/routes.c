@@ -10,6 +10,8 @@ ROUTES_DECLARE(api_incidents);
 ROUTES_DECLARE(web_static);
 ROUTES_DECLARE(api_incident_parts);
 ROUTES_DECLARE(api_plans);
+ROUTES_DECLARE(api_team);
+ROUTES_DECLARE(api_oncall);
 
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
@@ -17,5 +19,7 @@ const struct route_module route_modules[] = {
 	{"web-static", web_static_routes, &web_static_routes_count},
 	{"incident_parts", api_incident_parts_routes, &api_incident_parts_routes_count},
 	{"plans", api_plans_routes, &api_plans_routes_count},
+	{"team", api_team_routes, &api_team_routes_count},
+	{"oncall", api_oncall_routes, &api_oncall_routes_count},
 	{NULL, NULL, NULL},
 };
