@@ -38,6 +38,8 @@ long cli_long(const char *opt, const char *value, long min, long max);
 int cmd_serve(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_token(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_team(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_version(int argc, char **argv);

@@ -18,6 +18,8 @@ static const struct command commands[] = {
 	{"migrate", cmd_migrate, "apply pending database migrations"},
 	{"incident", cmd_incident, "work with incidents (incident list|show|create|transition)"},
 	{"token", cmd_token, "manage API tokens (token create ...)"},
+	{"plan", cmd_plan, "the incident response plan (plan show|versions|export|starter)"},
+	{"team", cmd_team, "the response team (team list|gaps|oncall)"},
 	{"backup", cmd_backup, "write a consistent copy of a SQLite database"},
 	{"version", cmd_version, "print the version"},
 	{NULL, NULL, NULL},

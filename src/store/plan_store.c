@@ -758,6 +758,16 @@ int plan_create_starter(struct db *db, const struct audit_ctx *ac, int64_t org_i
 	return rc;
 }
 
+int plan_init_starter(struct db *db, const struct audit_ctx *ac, int64_t org_id)
+{
+	struct plan_actor who = {.actor = ac->actor};
+	json_t *out = NULL;
+	bool created;
+	int rc = plan_create_starter(db, ac, org_id, &who, &out, &created);
+	json_decref(out);
+	return rc;
+}
+
 int plan_version_new(struct db *db, const struct audit_ctx *ac, int64_t org_id,
 		     const char *plan_uid, const struct plan_revision *rev,
 		     const struct plan_actor *who, json_t **out, struct plan_err *err)

@@ -106,6 +106,9 @@ int plan_create(struct db *db, const struct audit_ctx *ac, int64_t org_id, const
 int plan_create_starter(struct db *db, const struct audit_ctx *ac, int64_t org_id,
 			const struct plan_actor *who, json_t **out, bool *created) WUR;
 
+/* For `sirt init`: the starter plan for org_id unless it has a plan. */
+int plan_init_starter(struct db *db, const struct audit_ctx *ac, int64_t org_id) WUR;
+
 int plan_version_list(struct db *db, int64_t org_id, const char *plan_uid, json_t **items) WUR;
 int plan_version_get(struct db *db, int64_t org_id, const char *plan_uid, const char *vref,
 		     json_t **out) WUR;
