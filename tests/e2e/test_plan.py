@@ -238,6 +238,15 @@ def test_revision_after_incident_and_diff(inst, plan, team):
     versions = inst.get(f"{PLANS}/{plan}/versions").json["items"]
     assert [(v["label"], v["status"]) for v in versions] == [("v2", "approved"),
                                                              ("v1", "superseded")]
+    # a new incident records the version in force and receives the plan's playbook tasks
+    r = inst.post("/api/v1/incidents", {"title": "Another phishing wave", "severity": "medium",
+                                        "category": "phishing"})
+    assert r.status == 201, r
+    assert r.json["plan_version"] == "v2"
+    tasks = inst.get(f"/api/v1/incidents/{r.json['id']}/tasks").json["items"]
+    titles = [t["title"] for t in tasks]
+    assert titles[0] == "Check for malicious inbox rules in every affected mailbox", titles
+    assert tasks[0]["due_at"], tasks[0]
 
 
 def test_submit_requires_a_complete_plan_and_withdraw(inst, plan, team):
