@@ -7,9 +7,13 @@
 
 ROUTES_DECLARE(api_system);
 ROUTES_DECLARE(api_incidents);
+ROUTES_DECLARE(api_intake);
+ROUTES_DECLARE(api_alerts);
 
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
 	{"incidents", api_incidents_routes, &api_incidents_routes_count},
+	{"intake", api_intake_routes, &api_intake_routes_count},
+	{"alerts", api_alerts_routes, &api_alerts_routes_count},
 	{NULL, NULL, NULL},
 };
