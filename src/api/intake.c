@@ -146,7 +146,7 @@ static int h_receive(struct req *r)
 		return resp_problem(r, 400, NULL, "the payload is empty; nothing was stored", NULL);
 	if (memchr(r->body, '\0', r->body_len))
 		return resp_problem(r, 400, NULL,
-				    "the payload contains a NUL byte; it is not JSON. Nothing was"
+				    "the payload contains a NUL byte, so it is not JSON; nothing was"
 				    " stored",
 				    NULL);
 	struct alert_batch batch;

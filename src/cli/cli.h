@@ -41,5 +41,7 @@ int cmd_token(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_alert(int argc, char **argv);
+int cmd_intake(int argc, char **argv);
 
 #endif

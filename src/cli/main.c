@@ -18,6 +18,8 @@ static const struct command commands[] = {
 	{"migrate", cmd_migrate, "apply pending database migrations"},
 	{"token", cmd_token, "manage API tokens (token create ...)"},
 	{"backup", cmd_backup, "write a consistent copy of a SQLite database"},
+	{"alert", cmd_alert, "list and show received alerts (alert list|show)"},
+	{"intake", cmd_intake, "configure alert intake (intake source|rule|dry-run)"},
 	{"version", cmd_version, "print the version"},
 	{NULL, NULL, NULL},
 };

@@ -313,8 +313,21 @@ static json_t *rule_row(const struct db_res *r)
 static int rule_fields(const json_t *in, bool creating, struct intake_rule *r, int64_t *position,
 		       int *enabled, char *err, size_t errlen)
 {
+	static const char *const known[] = {"name", "position", "enabled", "match", "action",
+					    "category", "severity", "group_by", "group_window",
+					    "resolve_note", NULL};
+	const char *k;
 	json_t *v;
-	if ((v = json_object_get(in, "name"))) {
+	json_object_foreach((json_t *)in, k, v) {
+		const char *const *p = known;
+		while (*p && strcmp(*p, k) != 0)
+			p++;
+		if (!*p) {
+			snprintf(err, errlen, "%.64s: unknown field", k);
+			return SIRT_EINVAL;
+		}
+	}
+	if ((v = json_object_get(in, "name")) || creating) {
 		if (!intake_source_name_valid(json_string_value(v))) {
 			snprintf(err, errlen, "name: 1 to 100 characters on one line");
 			return SIRT_EINVAL;
@@ -330,7 +343,7 @@ static int rule_fields(const json_t *in, bool creating, struct intake_rule *r, i
 	} else if (creating) {
 		r->match = json_object();
 	}
-	if ((v = json_object_get(in, "action")) &&
+	if (((v = json_object_get(in, "action")) || creating) &&
 	    rule_action_parse(json_string_value(v), &r->action) < 0) {
 		snprintf(err, errlen, "action: expected open, attach or record");
 		return SIRT_EINVAL;
@@ -348,8 +361,15 @@ static int rule_fields(const json_t *in, bool creating, struct intake_rule *r, i
 		}
 	}
 	if ((v = json_object_get(in, "severity"))) {
+		const char *s = json_string_value(v);
+		if (!json_is_null(v) && (!s || (strcmp(s, "critical") && strcmp(s, "high") &&
+						strcmp(s, "medium") && strcmp(s, "low")))) {
+			snprintf(err, errlen,
+				 "severity: critical, high, medium, low, or null (from the alert)");
+			return SIRT_EINVAL;
+		}
 		free(r->severity);
-		r->severity = json_is_null(v) ? NULL : xstrdup(json_string_value(v));
+		r->severity = s ? xstrdup(s) : NULL;
 	}
 	if ((v = json_object_get(in, "group_by"))) {
 		if (rule_group_by_check(v, err, errlen) < 0)
@@ -361,19 +381,29 @@ static int rule_fields(const json_t *in, bool creating, struct intake_rule *r, i
 	}
 	if ((v = json_object_get(in, "group_window"))) {
 		json_int_t w = json_integer_value(v);
-		if (w < 0 || w > RULE_MAX_WINDOW) {
+		if (!json_is_integer(v) || w < 0 || w > RULE_MAX_WINDOW) {
 			snprintf(err, errlen, "group_window: seconds from 0 to %d", RULE_MAX_WINDOW);
 			return SIRT_EINVAL;
 		}
 		r->group_window = w;
 	}
-	if ((v = json_object_get(in, "resolve_note")))
+	if ((v = json_object_get(in, "resolve_note"))) {
+		if (!json_is_boolean(v)) {
+			snprintf(err, errlen, "resolve_note: expected true or false");
+			return SIRT_EINVAL;
+		}
 		r->resolve_note = json_is_true(v);
-	if ((v = json_object_get(in, "enabled")))
+	}
+	if ((v = json_object_get(in, "enabled"))) {
+		if (!json_is_boolean(v)) {
+			snprintf(err, errlen, "enabled: expected true or false");
+			return SIRT_EINVAL;
+		}
 		*enabled = json_is_true(v);
+	}
 	if ((v = json_object_get(in, "position"))) {
 		json_int_t p = json_integer_value(v);
-		if (p < 1 || p > 100000) {
+		if (!json_is_integer(v) || p < 1 || p > 100000) {
 			snprintf(err, errlen, "position: from 1 (first) to 100000");
 			return SIRT_EINVAL;
 		}
@@ -820,9 +850,10 @@ int alert_store_list(struct db *db, int64_t org_id, const struct alert_filter *f
 			      DB_TEXT(f->severity), DB_INT(f->incident_id), DB_TEXT(pat),
 			      DB_INT(f->cursor), DB_INT(limit + 1)));
 	sb_free(&sql);
-	free(pat);
-	if (rc < 0)
+	if (rc < 0) {
+		free(pat);
 		return rc;
+	}
 	json_t *a = json_array();
 	int64_t last = 0;
 	*next = 0;
@@ -836,6 +867,7 @@ int alert_store_list(struct db *db, int64_t org_id, const struct alert_filter *f
 		json_array_append_new(a, o);
 	}
 	db_res_free(r);
+	free(pat); /* bound without a copy: only now unused */
 	*items = a;
 	return 0;
 }
