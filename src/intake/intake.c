@@ -95,7 +95,6 @@ void intake_prepare(struct intake_job *j)
 		it->entities = entities_json(a);
 		it->labels = dump_or(a->labels, "{}", JSON_COMPACT | JSON_SORT_KEYS);
 		it->annotations = dump_or(a->annotations, "{}", JSON_COMPACT | JSON_SORT_KEYS);
-		it->raw = dump_or(a->raw, "null", JSON_COMPACT);
 		/* Unknown times: the arrival time stands in. */
 		it->starts_at = a->starts_at ? a->starts_at : j->now;
 		it->first_seen = a->first_seen ? a->first_seen : it->starts_at;
@@ -124,7 +123,6 @@ void intake_job_free(struct intake_job *j)
 		free(it->entities);
 		free(it->labels);
 		free(it->annotations);
-		free(it->raw);
 		free(it->group_label);
 	}
 	free(j->items);
@@ -149,31 +147,37 @@ int intake_store_batch(struct db *db, void *arg)
 		it->incident_key[0] = '\0';
 		it->incident_opened = false;
 	}
-	int rc = db_query(db, &r,
-			  "SELECT id, received_at FROM alert_payloads WHERE org_id = $1 AND digest = $2"
-			  " AND received_at >= $3 ORDER BY id LIMIT 1",
-			  3, DBV(DB_INT(j->org_id), DB_TEXT(j->digest),
-				 DB_INT(j->now - INTAKE_REPLAY_WINDOW)));
-	if (rc < 0)
-		return rc;
-	if (db_next(r)) {
-		j->replay_of = db_int(r, 0);
-		j->replay_at = db_int(r, 1);
+	/* The payload row, unless the same body came within the window (a replay). */
+	int rc = db_query_int(
+		db, &j->payload_id,
+		"INSERT INTO alert_payloads(org_id, intake_source_id, kind, digest, received_at,"
+		" request_id, client_addr, content_type, alert_count, group_key, body)"
+		" SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS TEXT), CAST($4 AS TEXT),"
+		" CAST($5 AS BIGINT), CAST($6 AS TEXT), CAST($7 AS TEXT), CAST($8 AS TEXT),"
+		" CAST($9 AS BIGINT), CAST($10 AS TEXT), CAST($11 AS TEXT)"
+		" WHERE NOT EXISTS (SELECT 1 FROM alert_payloads WHERE org_id = $1 AND digest = $4"
+		" AND received_at >= $12) RETURNING id",
+		12,
+		DBV(DB_INT(j->org_id), DB_INT(j->source_id), DB_TEXT(j->kind), DB_TEXT(j->digest),
+		    DB_INT(j->now), DB_TEXT(j->ac.request_id ? j->ac.request_id : ""),
+		    DB_TEXT(j->ac.client_addr ? j->ac.client_addr : ""), DB_TEXT(j->content_type),
+		    DB_INT((int64_t)j->n), DB_TEXT(j->batch->group_key), DB_TEXT(j->body),
+		    DB_INT(j->now - INTAKE_REPLAY_WINDOW)));
+	if (rc == SIRT_ENOTFOUND) {
+		rc = db_query(db, &r,
+			      "SELECT id, received_at FROM alert_payloads WHERE org_id = $1"
+			      " AND digest = $2 AND received_at >= $3 ORDER BY id LIMIT 1",
+			      3, DBV(DB_INT(j->org_id), DB_TEXT(j->digest),
+				     DB_INT(j->now - INTAKE_REPLAY_WINDOW)));
+		if (rc < 0)
+			return rc;
+		if (db_next(r)) {
+			j->replay_of = db_int(r, 0);
+			j->replay_at = db_int(r, 1);
+		}
+		db_res_free(r);
+		return j->replay_of ? SIRT_ECONFLICT : SIRT_EDB;
 	}
-	db_res_free(r);
-	if (j->replay_of)
-		return SIRT_ECONFLICT;
-	rc = db_query_int(db, &j->payload_id,
-			  "INSERT INTO alert_payloads(org_id, intake_source_id, kind, digest,"
-			  " received_at, request_id, client_addr, content_type, alert_count, group_key,"
-			  " body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-			  11,
-			  DBV(DB_INT(j->org_id), DB_INT(j->source_id), DB_TEXT(j->kind),
-			      DB_TEXT(j->digest), DB_INT(j->now),
-			      DB_TEXT(j->ac.request_id ? j->ac.request_id : ""),
-			      DB_TEXT(j->ac.client_addr ? j->ac.client_addr : ""),
-			      DB_TEXT(j->content_type), DB_INT((int64_t)j->n),
-			      DB_TEXT(j->batch->group_key), DB_TEXT(j->body)));
 	if (rc < 0)
 		return rc;
 	if (j->touch_source) {
@@ -200,7 +204,7 @@ static int store_firing(struct db *db, struct intake_job *j, struct intake_item 
 		db, &r,
 		"INSERT INTO alerts(org_id, source, intake_source_id, source_ref, fingerprint, title,"
 		" description, severity, status, starts_at, first_seen, last_seen, received_at,"
-		" updated_at, count, entities, labels, annotations, link, raw, first_payload_id,"
+		" updated_at, count, entities, labels, annotations, link, payload_index, first_payload_id,"
 		" payload_id, group_key, rule_id)"
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'firing', $9, $10, $11, $12, $12, 1, $13,"
 		" $14, $15, $16, $17, $18, $18, $19, $20)"
@@ -214,7 +218,7 @@ static int store_firing(struct db *db, struct intake_job *j, struct intake_item 
 		" description = excluded.description, severity = excluded.severity,"
 		" source_ref = excluded.source_ref, intake_source_id = excluded.intake_source_id,"
 		" entities = excluded.entities, labels = excluded.labels,"
-		" annotations = excluded.annotations, link = excluded.link, raw = excluded.raw,"
+		" annotations = excluded.annotations, link = excluded.link, payload_index = excluded.payload_index,"
 		" payload_id = excluded.payload_id, updated_at = excluded.updated_at"
 		" RETURNING id, first_payload_id, count, incident_id, starts_at",
 		20,
@@ -223,7 +227,7 @@ static int store_firing(struct db *db, struct intake_job *j, struct intake_item 
 		    DB_TEXT(a->description), DB_TEXT(alert_severity_name(a->severity)),
 		    DB_INT(it->starts_at), DB_INT(it->first_seen), DB_INT(it->last_seen),
 		    DB_INT(j->now), DB_TEXT(it->entities), DB_TEXT(it->labels),
-		    DB_TEXT(it->annotations), DB_TEXT(a->link), DB_TEXT(it->raw),
+		    DB_TEXT(it->annotations), DB_TEXT(a->link), DB_INT(it - j->items),
 		    DB_INT(j->payload_id), DB_TEXT(it->rule ? it->group_key : NULL),
 		    it->rule ? DB_INT(it->rule->id) : DB_NULL()));
 	if (rc < 0)
@@ -259,7 +263,7 @@ static int store_resolved(struct db *db, struct intake_job *j, struct intake_ite
 			  "UPDATE alerts SET status = 'resolved', ends_at = $4, resolved_at = $5,"
 			  " updated_at = $5, last_seen = CASE WHEN $6 > last_seen THEN $6 ELSE last_seen END,"
 			  " title = $7, description = $8, severity = $9, entities = $10, labels = $11,"
-			  " annotations = $12, link = $13, raw = $14, payload_id = $15,"
+			  " annotations = $12, link = $13, payload_index = $14, payload_id = $15,"
 			  " intake_source_id = $16"
 			  " WHERE org_id = $1 AND source = $2 AND fingerprint = $3 AND status = 'firing'"
 			  " RETURNING id, incident_id, rule_id",
@@ -269,7 +273,7 @@ static int store_resolved(struct db *db, struct intake_job *j, struct intake_ite
 			      DB_TEXT(a->title), DB_TEXT(a->description),
 			      DB_TEXT(alert_severity_name(a->severity)), DB_TEXT(it->entities),
 			      DB_TEXT(it->labels), DB_TEXT(it->annotations), DB_TEXT(a->link),
-			      DB_TEXT(it->raw), DB_INT(j->payload_id), DB_INT(j->source_id)));
+			      DB_INT(it - j->items), DB_INT(j->payload_id), DB_INT(j->source_id)));
 	if (rc < 0)
 		return rc;
 	if (db_next(r)) {
@@ -316,7 +320,7 @@ static int store_resolved(struct db *db, struct intake_job *j, struct intake_ite
 		"INSERT INTO alerts(org_id, source, intake_source_id, source_ref, fingerprint, title,"
 		" description, severity, status, starts_at, ends_at, first_seen, last_seen,"
 		" received_at, updated_at, resolved_at, count, entities, labels, annotations, link,"
-		" raw, first_payload_id, payload_id)"
+		" payload_index, first_payload_id, payload_id)"
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'resolved', $9, $10, $11, $12, $13, $13,"
 		" $13, 1, $14, $15, $16, $17, $18, $19, $19) RETURNING id",
 		19,
@@ -326,7 +330,7 @@ static int store_resolved(struct db *db, struct intake_job *j, struct intake_ite
 		    DB_INT(it->starts_at), DB_INT(it->ends_at), DB_INT(it->first_seen),
 		    DB_INT(it->last_seen), DB_INT(j->now), DB_TEXT(it->entities),
 		    DB_TEXT(it->labels), DB_TEXT(it->annotations), DB_TEXT(a->link),
-		    DB_TEXT(it->raw), DB_INT(j->payload_id)));
+		    DB_INT(it - j->items), DB_INT(j->payload_id)));
 	if (rc < 0)
 		return rc;
 	it->outcome = INTAKE_RECORDED_RESOLVED;

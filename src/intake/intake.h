@@ -52,7 +52,7 @@ enum intake_outcome {
 /* One alert of the batch, serialised and routed before the transaction. */
 struct intake_item {
 	const struct alert *a;
-	char *entities, *labels, *annotations, *raw; /* JSON text */
+	char *entities, *labels, *annotations; /* JSON text */
 	int64_t starts_at, ends_at, first_seen, last_seen;
 	const struct intake_rule *rule; /* NULL: no rule matched */
 	char group_key[65];

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerts/alert.h"
 #include "api/validate.h"
 #include "util/rand.h"
 #include "util/strbuf.h"
@@ -773,13 +774,34 @@ int alert_id_parse(const char *s, int64_t *out)
 	return 0;
 }
 
+/*
+ * The alert as received: item `index` of its payload, parsed again (the
+ * body is stored once; a second copy per alert would double the writes).
+ */
+static json_t *raw_of(const char *kind, const char *body, int64_t index)
+{
+	if (!kind || !body)
+		return json_null();
+	struct alert_batch b;
+	alert_batch_init(&b, "generic");
+	struct strbuf err;
+	sb_init(&err, 1024);
+	json_t *raw = NULL;
+	if (alert_parse(kind, body, strlen(body), &b, &err) == 0 && index >= 0 &&
+	    (size_t)index < b.n && b.items[index].raw)
+		raw = json_incref(b.items[index].raw);
+	sb_free(&err);
+	alert_batch_free(&b);
+	return raw ? raw : json_null();
+}
+
 int alert_store_get(struct db *db, int64_t org_id, int64_t id, bool with_raw, json_t **out)
 {
 	struct db_res *r;
 	int rc = with_raw
 		? db_query(db, &r,
-			   "SELECT " ALERT_COLS ", a.raw, p.body, p.received_at, p.digest,"
-			   " p.content_type, p.alert_count, p.request_id" ALERT_FROM
+			   "SELECT " ALERT_COLS ", a.payload_index, p.body, p.received_at, p.digest,"
+			   " p.content_type, p.alert_count, p.request_id, p.kind" ALERT_FROM
 			   " LEFT JOIN alert_payloads p ON p.id = a.payload_id"
 			   " WHERE a.org_id = $1 AND a.id = $2",
 			   2, DBV(DB_INT(org_id), DB_INT(id)))
@@ -791,7 +813,8 @@ int alert_store_get(struct db *db, int64_t org_id, int64_t id, bool with_raw, js
 	if (db_next(r)) {
 		json_t *o = alert_row(r);
 		if (with_raw) {
-			json_object_set_new(o, "raw", json_col(r, 26, "null"));
+			json_object_set_new(o, "raw", raw_of(db_text(r, 33), db_text(r, 27),
+							     db_int(r, 26)));
 			json_t *p = json_object();
 			json_object_set_new(p, "id", json_integer(db_int(r, 25)));
 			json_object_set_new(p, "received_at", time_json(r, 28));
