@@ -177,6 +177,7 @@ static int h_receive(struct req *r)
 	};
 	j.ac.actor = r->who.actor;
 	j.touch_source = src.last_used_at < j.now - 60;
+	j.bulk = store_is_postgres(r->app->store);
 	if (batch.n == 0) {
 		alert_batch_free(&batch);
 		return resp_json(r, 200, json_pack("{s:n, s:i, s:s}", "payload_id", "received", 0,

@@ -19,6 +19,8 @@ static int incident_state(struct db *db, int64_t id, char *uid, size_t uidlen, c
 			  size_t keylen, bool *open);
 static char *entities_json(const struct alert *a);
 static void find_duplicates(struct intake_job *j);
+static void build_bulk(struct intake_job *j);
+static int store_bulk(struct db *db, struct intake_job *j);
 static bool status_open(const char *s);
 
 static const char *const outcome_names[] = {"created",   "updated",
@@ -83,6 +85,114 @@ static void find_duplicates(struct intake_job *j)
 	free(v);
 }
 
+/*
+ * PostgreSQL pays a round trip and a parse per statement: the firing alerts
+ * whose fingerprint is unique in the batch go in one INSERT ... SELECT FROM
+ * json_to_recordset(...) ON CONFLICT. The rest (resolutions, fingerprints
+ * repeated within the batch) go one by one, in order; they touch other rows.
+ */
+static void build_bulk(struct intake_job *j)
+{
+	bool *later = xcalloc(j->n ? j->n : 1, sizeof(bool));
+	for (size_t i = 0; i < j->n; i++)
+		if (j->items[i].dup_of >= 0)
+			later[j->items[i].dup_of] = true;
+	/* in fingerprint order: concurrent batches then lock rows in the same order */
+	struct fp_ref *order = xmalloc((j->n ? j->n : 1) * sizeof(*order));
+	for (size_t i = 0; i < j->n; i++) {
+		order[i].fp = j->items[i].a->fingerprint;
+		order[i].idx = i;
+	}
+	qsort(order, j->n, sizeof(*order), fp_cmp);
+	json_t *arr = json_array();
+	for (size_t k = 0; k < j->n; k++) {
+		size_t i = order[k].idx;
+		struct intake_item *it = &j->items[i];
+		const struct alert *a = it->a;
+		if (a->status != ALERT_FIRING || it->dup_of >= 0 || later[i])
+			continue;
+		it->in_bulk = true;
+		json_t *o = json_pack("{s:I, s:s, s:s?, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s,"
+				      " s:s, s:s?, s:s?}",
+				      "i", (json_int_t)i, "source", a->source, "source_ref",
+				      a->source_id, "fingerprint", a->fingerprint, "title", a->title,
+				      "description", a->description, "severity",
+				      alert_severity_name(a->severity), "starts_at",
+				      (json_int_t)it->starts_at, "first_seen", (json_int_t)it->first_seen,
+				      "last_seen", (json_int_t)it->last_seen, "entities", it->entities,
+				      "labels", it->labels, "annotations", it->annotations, "link",
+				      a->link, "group_key", it->rule ? it->group_key : NULL);
+		if (it->rule)
+			json_object_set_new(o, "rule_id", json_integer(it->rule->id));
+		json_array_append_new(arr, o);
+	}
+	j->bulk_json = json_array_size(arr) ? json_dumps(arr, JSON_COMPACT) : NULL;
+	json_decref(arr);
+	free(order);
+	free(later);
+}
+
+static int store_bulk(struct db *db, struct intake_job *j)
+{
+	struct db_res *r;
+	int rc = db_query(
+		db, &r,
+		"INSERT INTO alerts(org_id, source, intake_source_id, source_ref, fingerprint, title,"
+		" description, severity, status, starts_at, first_seen, last_seen, received_at,"
+		" updated_at, count, entities, labels, annotations, link, payload_index,"
+		" first_payload_id, payload_id, group_key, rule_id)"
+		" SELECT CAST($1 AS BIGINT), x.source, CAST($2 AS BIGINT), x.source_ref, x.fingerprint,"
+		" x.title, x.description, x.severity, 'firing', x.starts_at, x.first_seen,"
+		" x.last_seen, CAST($3 AS BIGINT), CAST($3 AS BIGINT), 1, x.entities, x.labels,"
+		" x.annotations, x.link, x.i, CAST($4 AS BIGINT), CAST($4 AS BIGINT), x.group_key,"
+		" x.rule_id"
+		" FROM json_to_recordset(CAST($5 AS json)) AS x(i bigint, source text,"
+		" source_ref text, fingerprint text, title text, description text, severity text,"
+		" starts_at bigint, first_seen bigint, last_seen bigint, entities text, labels text,"
+		" annotations text, link text, group_key text, rule_id bigint)"
+		" ON CONFLICT (org_id, source, fingerprint) WHERE status = 'firing' DO UPDATE SET"
+		" count = alerts.count + CASE WHEN excluded.starts_at = alerts.starts_at THEN 0 ELSE 1 END,"
+		" first_seen = CASE WHEN excluded.first_seen < alerts.first_seen"
+		"   THEN excluded.first_seen ELSE alerts.first_seen END,"
+		" last_seen = CASE WHEN excluded.last_seen > alerts.last_seen"
+		"   THEN excluded.last_seen ELSE alerts.last_seen END,"
+		" starts_at = excluded.starts_at, title = excluded.title,"
+		" description = excluded.description, severity = excluded.severity,"
+		" source_ref = excluded.source_ref, intake_source_id = excluded.intake_source_id,"
+		" entities = excluded.entities, labels = excluded.labels,"
+		" annotations = excluded.annotations, link = excluded.link,"
+		" payload_index = excluded.payload_index,"
+		" payload_id = excluded.payload_id, updated_at = excluded.updated_at"
+		" RETURNING id, first_payload_id, incident_id, payload_index",
+		5,
+		DBV(DB_INT(j->org_id), DB_INT(j->source_id), DB_INT(j->now), DB_INT(j->payload_id),
+		    DB_TEXT(j->bulk_json)));
+	if (rc < 0)
+		return rc;
+	while (db_next(r)) {
+		int64_t idx = db_int(r, 3);
+		if (idx < 0 || (size_t)idx >= j->n)
+			continue;
+		struct intake_item *it = &j->items[idx];
+		it->id = db_int(r, 0);
+		it->incident_id = db_isnull(r, 2) ? 0 : db_int(r, 2);
+		it->created_firing = db_int(r, 1) == j->payload_id;
+		it->outcome = it->created_firing ? INTAKE_CREATED : INTAKE_UPDATED;
+	}
+	db_res_free(r);
+	for (size_t i = 0; i < j->n; i++) {
+		struct intake_item *it = &j->items[i];
+		if (!it->in_bulk)
+			continue;
+		if (!it->id)
+			return SIRT_EDB;
+		if (it->created_firing && it->rule && it->rule->action != RULE_RECORD &&
+		    (rc = route(db, j, it)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 void intake_prepare(struct intake_job *j)
 {
 	const struct alert_batch *b = j->batch;
@@ -114,6 +224,8 @@ void intake_prepare(struct intake_job *j)
 		}
 	}
 	find_duplicates(j);
+	if (j->bulk)
+		build_bulk(j);
 }
 
 void intake_job_free(struct intake_job *j)
@@ -126,6 +238,8 @@ void intake_job_free(struct intake_job *j)
 		free(it->group_label);
 	}
 	free(j->items);
+	free(j->bulk_json);
+	j->bulk_json = NULL;
 	j->items = NULL;
 	j->n = 0;
 }
@@ -186,8 +300,12 @@ int intake_store_batch(struct db *db, void *arg)
 		if (rc < 0)
 			return rc;
 	}
+	if (j->bulk_json && (rc = store_bulk(db, j)) < 0)
+		return rc;
 	for (size_t i = 0; i < j->n; i++) {
 		struct intake_item *it = &j->items[i];
+		if (it->in_bulk)
+			continue;
 		rc = it->a->status == ALERT_FIRING ? store_firing(db, j, it)
 						   : store_resolved(db, j, it);
 		if (rc < 0)

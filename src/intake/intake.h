@@ -58,6 +58,7 @@ struct intake_item {
 	char group_key[65];
 	char *group_label;              /* JSON text, NULL without a rule */
 	int dup_of;                     /* earlier index with the same fingerprint, or -1 */
+	bool in_bulk;                   /* stored by the one multi-row upsert */
 	/* results of the transaction */
 	int64_t id;
 	enum intake_outcome outcome;
@@ -80,6 +81,8 @@ struct intake_job {
 	const struct alert_batch *batch;
 	int64_t now;
 	bool touch_source;       /* also set the source's last_used_at */
+	bool bulk;               /* PostgreSQL: one multi-row upsert for the firing alerts */
+	char *bulk_json;         /* their records, built by intake_prepare() */
 	struct audit_ctx ac;
 	struct intake_rule *rules;
 	size_t nrules;
