@@ -47,5 +47,7 @@ int cmd_incident(int argc, char **argv);
 /* sirt incident import|export (cmd_incident_io.c) */
 int cmd_incident_import(int argc, char **argv);
 int cmd_incident_export(int argc, char **argv);
+int cmd_alert(int argc, char **argv);
+int cmd_intake(int argc, char **argv);
 
 #endif

@@ -21,6 +21,8 @@ static const struct command commands[] = {
 	{"plan", cmd_plan, "the incident response plan (plan show|versions|export|starter)"},
 	{"team", cmd_team, "the response team (team list|gaps|oncall)"},
 	{"backup", cmd_backup, "write a consistent copy of a SQLite database"},
+	{"alert", cmd_alert, "list and show received alerts (alert list|show)"},
+	{"intake", cmd_intake, "configure alert intake (intake source|rule|dry-run)"},
 	{"version", cmd_version, "print the version"},
 	{NULL, NULL, NULL},
 };
