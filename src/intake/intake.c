@@ -513,24 +513,25 @@ static int open_incident(struct db *db, struct intake_job *j, struct intake_item
 		.severity = rule_incident_severity(rule, a),
 		.detected_at = it->first_seen,
 		.created_by = j->ac.actor,
+		.category = rule->category, /* may be NULL; a category brings its playbook */
+		.source = "alert",
 	};
 	json_t *rec = NULL;
 	int rc = incident_create(db, &j->ac, &in, &rec);
 	sb_free(&desc);
-	if (rc < 0)
-		return rc;
+	if (rc < 0) {
+		json_decref(rec);
+		return rc == SIRT_EINVAL ? SIRT_EDB : rc;
+	}
 	snprintf(uid, uidlen, "%s", json_string_value(json_object_get(rec, "id")));
 	snprintf(it->incident_key, sizeof(it->incident_key), "%s",
 		 json_string_value(json_object_get(rec, "key")));
 	json_decref(rec);
-	/* incident_create() knows nothing of alerts: mark the origin here. */
-	rc = db_query_int(db, id,
-			  "UPDATE incidents SET source = 'alert',"
-			  " category = COALESCE(CAST($3 AS TEXT), category)"
-			  " WHERE org_id = $1 AND uid = $2 RETURNING id",
-			  3, DBV(DB_INT(j->org_id), DB_TEXT(uid), DB_TEXT(rule->category)));
+	struct incident_ref ref;
+	rc = incident_lookup(db, j->org_id, uid, &ref);
 	if (rc < 0)
 		return rc == SIRT_ENOTFOUND ? SIRT_EDB : rc;
+	*id = ref.id;
 	it->incident_opened = true;
 	return 0;
 }
@@ -866,26 +867,39 @@ int intake_detach(struct db *db, const struct audit_ctx *ac, int64_t org_id, int
 
 /* ---- seams to other modules ---- */
 
-/*
- * TIMELINE SEAM: the incident timeline table is being built elsewhere; until
- * the coordinator points this at it, the note goes to the audit trail
- * (action "incident.timeline_note"), which the timeline can replay.
- */
+/* The note lands on the incident's timeline as a system entry. */
 int intake_timeline_note(struct db *db, const struct audit_ctx *ac, int64_t org_id,
 			 int64_t incident_id, const char *incident_uid, const char *text)
 {
-	(void)incident_id;
-	json_t *d = json_pack("{s:s, s:s}", "kind", "alert", "text", text);
-	int rc = audit_append(db, ac, org_id, "incident.timeline_note", "incident", incident_uid, d);
+	json_t *d = json_pack("{s:s}", "origin", "alert intake");
+	int rc = incident_timeline_system(db, ac, org_id, incident_id, text, d);
 	json_decref(d);
 	return rc;
 }
 
+/* An alert entity kind as an indicator type, or NULL when it has none. */
+static const char *indicator_type_of(const char *kind)
+{
+	static const struct {
+		const char *kind, *type;
+	} map[] = {
+		{"ip", "ip"},		    {"domain", "domain"},
+		{"host", "domain"},	    {"url", "url"},
+		{"email", "email"},	    {"mailbox", "email"},
+		{"account", "account"},	    {"file_hash_md5", "md5"},
+		{"file_hash_sha1", "sha1"}, {"file_hash_sha256", "sha256"},
+		{"file_name", "file_name"},
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (kind && strcmp(map[i].kind, kind) == 0)
+			return map[i].type;
+	return NULL;
+}
+
 /*
- * INDICATOR SEAM: an alert's entities become the incident's indicators.
- * Until the indicator table exists they are recorded in the audit trail
- * (action "incident.indicators_from_alert"); the coordinator points this at
- * the indicator store (src/core/indicator.h normalises them) at merge.
+ * An alert's entities become the incident's indicators (de-duplicated by
+ * the indicator store). An entity that is not a valid indicator of its type
+ * (a bare host name is not a domain) stays on the alert only.
  */
 int intake_indicators_add(struct db *db, const struct audit_ctx *ac, int64_t org_id,
 			  int64_t incident_id, const char *incident_uid, int64_t alert_id,
@@ -893,13 +907,26 @@ int intake_indicators_add(struct db *db, const struct audit_ctx *ac, int64_t org
 {
 	(void)incident_id;
 	json_t *ents = entities ? json_loads(entities, 0, NULL) : NULL;
-	if (!json_is_array(ents) || json_array_size(ents) == 0) {
-		json_decref(ents);
-		return 0;
+	size_t i;
+	json_t *e;
+	int rc = 0;
+	char desc[64];
+	snprintf(desc, sizeof(desc), "from alert %lld", (long long)alert_id);
+	json_array_foreach(ents, i, e) {
+		const char *type = indicator_type_of(json_string_value(json_object_get(e, "kind")));
+		const char *value = json_string_value(json_object_get(e, "value"));
+		if (!type || !value)
+			continue;
+		struct indicator_new in = {.type = type, .value = value, .description = desc};
+		json_t *out = NULL;
+		bool created;
+		rc = incident_indicator_add(db, ac, org_id, incident_uid, &in, &out, &created);
+		json_decref(out);
+		if (rc == SIRT_EINVAL)
+			rc = 0;
+		if (rc < 0)
+			break;
 	}
-	json_t *d = json_pack("{s:I, s:o}", "alert", (json_int_t)alert_id, "entities", ents);
-	int rc = audit_append(db, ac, org_id, "incident.indicators_from_alert", "incident",
-			      incident_uid, d);
-	json_decref(d);
+	json_decref(ents);
 	return rc;
 }

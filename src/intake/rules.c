@@ -1,4 +1,5 @@
 /* Routing rules: validation, matching and group keys (see rules.h). */
+#include "core/category.h"
 #include "intake/rules.h"
 
 #include <sodium.h>
@@ -195,16 +196,10 @@ int rule_group_by_check(const json_t *group_by, char *err, size_t errlen)
 	return 0;
 }
 
+/* A rule opens incidents of one of sirt's categories (src/core/category.h). */
 bool rule_category_valid(const char *s)
 {
-	size_t n = s ? strlen(s) : 0;
-	if (n < 1 || n > 64)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' ||
-		      *s == '-'))
-			return false;
-	return true;
+	return category_valid(s);
 }
 
 static char lc(char c)

@@ -1,4 +1,5 @@
 #include "store/alert_store.h"
+#include "core/category.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -354,8 +355,11 @@ static int rule_fields(const json_t *in, bool creating, struct intake_rule *r, i
 		r->category = NULL;
 		if (!json_is_null(v)) {
 			if (!rule_category_valid(json_string_value(v))) {
-				snprintf(err, errlen,
-					 "category: 1 to 64 of a-z, 0-9, '_' and '-' (e.g. malware)");
+				struct strbuf sb;
+				sb_init(&sb, 1024);
+				enum_join(incident_categories, &sb);
+				snprintf(err, errlen, "category: must be one of: %s", sb_str(&sb));
+				sb_free(&sb);
 				return SIRT_EINVAL;
 			}
 			r->category = xstrdup(json_string_value(v));
