@@ -121,9 +121,9 @@ int intake_detach(struct db *db, const struct audit_ctx *ac, int64_t org_id, int
 		  const char *who) WUR;
 
 /*
- * The two places intake touches other modules' records. Until the incident
- * timeline and indicator tables exist they write to the audit trail; the
- * coordinator points them at the real tables at merge.
+ * The two places intake touches the incident's own records: a system entry
+ * on its timeline, and the alert's entities as its indicators (through the
+ * incident store, so they are validated and de-duplicated).
  */
 int intake_timeline_note(struct db *db, const struct audit_ctx *ac, int64_t org_id,
 			 int64_t incident_id, const char *incident_uid, const char *text) WUR;
