@@ -6,10 +6,12 @@
 #include "http/routes.h"
 
 ROUTES_DECLARE(api_system);
+ROUTES_DECLARE(api_evidence);
 ROUTES_DECLARE(api_incidents);
 
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
+	{"evidence", api_evidence_routes, &api_evidence_routes_count},
 	{"incidents", api_incidents_routes, &api_incidents_routes_count},
 	{NULL, NULL, NULL},
 };
