@@ -41,5 +41,8 @@ int cmd_token(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+/* sirt incident import|export (cmd_incident_io.c); argv[0] is "import"/"export". */
+int cmd_incident_import(int argc, char **argv);
+int cmd_incident_export(int argc, char **argv);
 
 #endif
