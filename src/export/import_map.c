@@ -655,9 +655,9 @@ int import_csv_records(const char *name, const char *data, size_t len, const str
 		if (!json_object_get(r, "status"))
 			json_object_set_new(r, "status", json_string("new"));
 		json_object_set_new(r, "source", json_string("import"));
-		if (!errors)
-			if (import_record_check(r, now, &errors) < 0 && !errors)
-				add_err(&errors, "", "invalid record");
+		/* check what did convert too, so the row's every problem is named */
+		if (import_record_check(r, now, &errors) < 0 && !errors)
+			add_err(&errors, "", "invalid record");
 		if (!errors) {
 			/* identity: the key column, else the content */
 			const char *ref = json_string_value(json_object_get(r, "external_ref"));
