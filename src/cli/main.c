@@ -12,19 +12,7 @@ struct command {
 	const char *help;
 };
 
-/* TEMPORARY until the incident dispatcher (cmd_incident.c) is merged */
-static int cmd_incident_io_tmp(int argc, char **argv)
-{
-	if (argc >= 2 && !strcmp(argv[1], "import"))
-		return cmd_incident_import(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "export"))
-		return cmd_incident_export(argc - 1, argv + 1);
-	fprintf(stderr, "Usage: sirt incident-io import|export ...\n");
-	return 2;
-}
-
 static const struct command commands[] = {
-	{"incident-io", cmd_incident_io_tmp, "TEMPORARY: incident import|export"},
 	{"serve", cmd_serve, "run the web server and API"},
 	{"init", cmd_init, "create the schema, the first organisation and its admin"},
 	{"migrate", cmd_migrate, "apply pending database migrations"},
