@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/category.h"
 #include "core/lifecycle.h"
 #include "core/utf8.h"
 #include "export/csv.h"
@@ -27,15 +28,14 @@ struct fdef {
 	size_t max;                /* characters (K_LINE/K_TEXT/K_LIST items) */
 };
 
+/* The record's enumerations come from src/core/category.h (one place). */
 static const char *const sev_enum[] = {"critical", "high", "medium", "low", NULL};
-static const char *const func_enum[] = {"none", "low", "medium", "high", NULL};
-static const char *const info_enum[] = {"none", "privacy", "proprietary", "integrity", NULL};
-static const char *const recov_enum[] = {"regular", "supplemented", "extended",
-					 "not_recoverable", NULL};
-static const char *const tlp_enum[] = {"clear", "green", "amber", "amber+strict", "red", NULL};
-static const char *const action_enum[] = {"hacking", "malware", "social", "misuse", "physical",
-					  "error", "environmental", "unknown", NULL};
-static const char *const reject_enum[] = {"false_positive", "duplicate", NULL};
+#define func_enum impact_functional_levels
+#define info_enum impact_information_levels
+#define recov_enum impact_recoverability_levels
+#define tlp_enum tlp_levels
+#define action_enum veris_actions
+#define reject_enum reject_reasons
 
 /* Every record field an import may fill. */
 static const struct fdef fields[] = {
@@ -43,12 +43,12 @@ static const struct fdef fields[] = {
 	{"description", K_TEXT, NULL, 65536},
 	{"severity", K_ENUM, sev_enum, 0},
 	{"status", K_STATUS, NULL, 0},
-	{"category", K_LINE, NULL, 100},
-	{"attack_vector", K_LINE, NULL, 100},
+	{"category", K_ENUM, incident_categories, 0},
+	{"attack_vector", K_ENUM, attack_vectors, 0},
 	{"veris_action", K_ENUM, action_enum, 0},
-	{"resolution", K_LINE, NULL, 100},
+	{"resolution", K_ENUM, incident_resolutions, 0},
 	{"resolution_summary", K_TEXT, NULL, 65536},
-	{"root_cause_category", K_LINE, NULL, 100},
+	{"root_cause_category", K_ENUM, root_cause_categories, 0},
 	{"occurred_at", K_TIME, NULL, 0},
 	{"detected_at", K_TIME, NULL, 0},
 	{"aware_at", K_TIME, NULL, 0},

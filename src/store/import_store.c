@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/incident_internal.h"
+#include "store/incident_store.h"
 #include "util/rand.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
@@ -143,6 +145,11 @@ int import_create_incident(struct db *db, const struct audit_ctx *ac, int64_t or
 		free(owned[i]);
 	if (rc < 0)
 		return db_last_was_constraint(db) ? SIRT_ECONFLICT : rc;
+	/* the search index (SQLite; PostgreSQL computes its own) */
+	rc = incident_fts_record(db, id, NULL, NULL, json_string_value(json_object_get(rec, "title")),
+				 json_string_value(json_object_get(rec, "description")));
+	if (rc < 0)
+		return rc;
 	json_t *tags = json_object_get(rec, "tags");
 	size_t i;
 	json_t *t;
@@ -166,7 +173,12 @@ int import_create_incident(struct db *db, const struct audit_ctx *ac, int64_t or
 				json_string_value(json_object_get(rec, "title")), "format", format,
 				"external_ref",
 				json_string_value(json_object_get(rec, "external_ref")));
-	rc = audit_append(db, ac, org_id, "incident.import", "incident", uid, det);
+	rc = incident_timeline_system(db, ac, org_id, id,
+				      strcmp(format, "veris") == 0 ? "Incident imported from VERIS"
+								   : "Incident imported from CSV",
+				      det);
+	if (rc == 0)
+		rc = audit_append(db, ac, org_id, "incident.import", "incident", uid, det);
 	json_decref(det);
 	if (rc < 0)
 		return rc;
