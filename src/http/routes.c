@@ -6,6 +6,8 @@
 #include "http/routes.h"
 
 ROUTES_DECLARE(api_system);
+ROUTES_DECLARE(api_evidence);
+ROUTES_DECLARE(api_incident_io);
 ROUTES_DECLARE(api_incidents);
 ROUTES_DECLARE(web_static);
 ROUTES_DECLARE(api_incident_parts);
@@ -17,6 +19,8 @@ ROUTES_DECLARE(api_alerts);
 
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
+	{"evidence", api_evidence_routes, &api_evidence_routes_count},
+	{"incident_io", api_incident_io_routes, &api_incident_io_routes_count}, /* before incidents: export is not an {id} */
 	{"incidents", api_incidents_routes, &api_incidents_routes_count},
 	{"web-static", web_static_routes, &web_static_routes_count},
 	{"incident_parts", api_incident_parts_routes, &api_incident_parts_routes_count},
