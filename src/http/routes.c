@@ -7,9 +7,21 @@
 
 ROUTES_DECLARE(api_system);
 ROUTES_DECLARE(api_incidents);
+ROUTES_DECLARE(auth_login);
+ROUTES_DECLARE(api_users);
+ROUTES_DECLARE(api_orgs);
+ROUTES_DECLARE(api_tokens);
+ROUTES_DECLARE(api_sessions);
+ROUTES_DECLARE(api_audit);
 
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
 	{"incidents", api_incidents_routes, &api_incidents_routes_count},
+	{"login", auth_login_routes, &auth_login_routes_count},
+	{"users", api_users_routes, &api_users_routes_count},
+	{"orgs", api_orgs_routes, &api_orgs_routes_count},
+	{"tokens", api_tokens_routes, &api_tokens_routes_count},
+	{"sessions", api_sessions_routes, &api_sessions_routes_count},
+	{"audit", api_audit_routes, &api_audit_routes_count},
 	{NULL, NULL, NULL},
 };

@@ -13,11 +13,13 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "auth/security.h"
 #include "http/http.h"
 #include "http/metrics.h"
 #include "util/rand.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
+#include "web/escape.h"
 
 int (*server_session_hook)(struct req *r);
 int (*server_csrf_hook)(struct req *r);
@@ -161,6 +163,16 @@ static bool authorise(struct req *r)
 		while (*tok == ' ')
 			tok++;
 		int rc = token_authenticate(db, &r->arena, tok, time_now(), &r->who, &why);
+		if (rc == SIRT_EAUTH && r->who.org_id) {
+			/* a real token refused (revoked, expired, disabled user, ...) */
+			json_t *d = json_pack("{s:s, s:s, s:s}", "token", r->who.token_uid,
+					      "email", r->who.email ? r->who.email : "", "reason", why);
+			r->who.actor = arena_printf(&r->arena, "token:%s(%s)", r->who.token_uid,
+						    r->who.email ? r->who.email : "");
+			security_event(r, r->who.org_id, "security.token_refused", d);
+			json_decref(d);
+			memset(&r->who, 0, sizeof(r->who));
+		}
 		if (rc == SIRT_EAUTH) {
 			resp_header(r, "WWW-Authenticate", "Bearer realm=\"sirt\", error=\"invalid_token\"");
 			resp_problem(r, 401, NULL, why, NULL);
@@ -189,8 +201,12 @@ static bool authorise(struct req *r)
 	}
 	if (!r->authenticated) {
 		if (r->route->flags & ROUTE_HTML) {
-			char *loc = arena_printf(&r->arena, "/login?next=%s", "/");
-			resp_redirect(r, loc);
+			struct strbuf loc;
+			sb_init(&loc, 4096);
+			sb_puts(&loc, "/login?next=");
+			escape_url_query(&loc, r->path, strlen(r->path));
+			resp_redirect(r, sb_status(&loc) == 0 ? sb_str(&loc) : "/login");
+			sb_free(&loc);
 			return false;
 		}
 		resp_header(r, "WWW-Authenticate", "Bearer realm=\"sirt\"");
@@ -204,6 +220,10 @@ static bool authorise(struct req *r)
 				       " and token scope (%s) do not grant",
 				       perm_name(need), role_name(r->who.role),
 				       scope_name(r->who.scope));
+		json_t *ev = json_pack("{s:s, s:s, s:s}", "permission", perm_name(need), "role",
+				       role_name(r->who.role), "scope", scope_name(r->who.scope));
+		security_event(r, r->who.org_id, "security.permission_denied", ev);
+		json_decref(ev);
 		resp_problem(r, 403, NULL, d, NULL);
 		return false;
 	}
