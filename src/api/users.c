@@ -164,6 +164,7 @@ static int create_tx(struct db *db, void *arg)
 	char uid[37];
 	int rc = user_find(db, j->email, &user_id);
 	if (rc == SIRT_ENOTFOUND) {
+		j->nu.audit_org = j->org_id;
 		rc = user_create(db, &j->ac, &j->nu, &user_id, uid);
 	} else if (rc == 0) {
 		int64_t n = 0;

@@ -210,7 +210,10 @@ static int h_login(struct req *r)
 	const char *cookie = req_cookie(r, LOGIN_CSRF_COOKIE);
 	if (!cookie || !session_id_looks_valid(cookie) || !session_token_equal(csrf, cookie)) {
 		json_t *d = json_pack("{s:s, s:s}", "form", "login", "email", e);
-		security_event(r, 0, "security.csrf_failed", d);
+		if (*e)
+			security_event_account(r, e, "security.csrf_failed", d);
+		else
+			security_event(r, 0, "security.csrf_failed", d);
 		json_decref(d);
 		v.error = "Your sign-in form had expired or was not sent by this site. Please try again.";
 		return render_login(r, 403, &v);

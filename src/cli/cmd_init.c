@@ -37,7 +37,8 @@ static int init_tx(struct db *db, void *arg)
 	rc = user_find(db, j->email, &user_id);
 	if (rc == SIRT_ENOTFOUND) {
 		struct user_new u = {.email = j->email, .display_name = "Administrator",
-				     .password_hash = j->hash, .superadmin = true};
+				     .password_hash = j->hash, .superadmin = true,
+				     .audit_org = org_id};
 		rc = user_create(db, &j->ac, &u, &user_id, NULL);
 	} else if (rc == 0) {
 		rc = user_set_password(db, &j->ac, user_id, j->hash);

@@ -62,6 +62,7 @@ static int add_tx(struct db *db, void *arg)
 		return rc;
 	rc = user_find(db, j->email, &user_id);
 	j->created = rc == SIRT_ENOTFOUND;
+	j->nu.audit_org = org_id;
 	if (j->created)
 		rc = user_create(db, &j->ac, &j->nu, &user_id, NULL);
 	if (rc < 0)

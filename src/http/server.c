@@ -113,6 +113,8 @@ static struct req *req_new(struct app *app, struct MHD_Connection *c, const char
 	r->status = 500;
 	rand_hex(r->request_id, 16);
 	client_address(r, c);
+	/* native TLS: every connection of this daemon is HTTPS */
+	r->tls = app->cfg.tls_cert && app->cfg.tls_key;
 	return r;
 }
 

@@ -185,7 +185,7 @@ int user_create(struct db *db, const struct audit_ctx *ac, const struct user_new
 			      u->display_name ? u->display_name : "", "time_zone",
 			      u->time_zone ? u->time_zone : "UTC", "password_set",
 			      u->password_hash != NULL, "superadmin", u->superadmin);
-	rc = audit_append(db, ac, 0, "user.create", "user", uid, d);
+	rc = audit_append(db, ac, u->audit_org, "user.create", "user", uid, d);
 	json_decref(d);
 	return rc;
 }

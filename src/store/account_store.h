@@ -27,6 +27,7 @@ struct user_new {
 	const char *time_zone;      /* may be NULL (UTC) */
 	const char *password_hash;  /* may be NULL: no password sign-in until set */
 	bool superadmin;
+	int64_t audit_org;          /* the chain that records the creation (0: installation) */
 };
 
 /* Creates the organisation (slug derived from the name); uid_out may be NULL. */
