@@ -95,11 +95,16 @@ e2e: all
 lint:
 	sh scripts/checksrc.sh
 
-install: all
+$(BUILD)/sirt.1: $(BUILD)/sirt scripts/gen-man.sh
+	sh scripts/gen-man.sh $(BUILD)/sirt > $@.tmp && mv $@.tmp $@
+
+man: $(BUILD)/sirt.1
+
+install: all $(BUILD)/sirt.1
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/doc/sirt
 	install -m 0755 $(BUILD)/sirt $(DESTDIR)$(PREFIX)/bin/sirt
-	install -m 0644 docs/sirt.1 $(DESTDIR)$(PREFIX)/share/man/man1/sirt.1
+	install -m 0644 $(BUILD)/sirt.1 $(DESTDIR)$(PREFIX)/share/man/man1/sirt.1
 	install -m 0644 dist/sirt.conf.example $(DESTDIR)$(PREFIX)/share/doc/sirt/sirt.conf.example
 	install -d $(DESTDIR)/lib/systemd/system
 	install -m 0644 dist/sirt.service $(DESTDIR)/lib/systemd/system/sirt.service

@@ -31,6 +31,7 @@
 #include "store/account_store.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
+#include "web/web.h"
 
 #define LOGIN_CSRF_AGE 3600
 
@@ -98,6 +99,43 @@ static const char *login_csrf(struct req *r)
 	return v;
 }
 
+static int render_login(struct req *r, int status, const struct login_view *v);
+static const char *login_csrf(struct req *r);
+static const char *dummy_hash(void);
+static int login_tx(struct db *db, void *arg);
+static int fail_tx(struct db *db, void *arg);
+
+static char dummy[PASSWD_HASH_MAX];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void make_dummy(void)
+{
+	char pw[33];
+	passwd_generate(pw, 32);
+	if (passwd_hash(pw, dummy) < 0)
+		dummy[0] = '\0';
+}
+
+static const char *dummy_hash(void)
+{
+	pthread_once(&dummy_once, make_dummy);
+	return dummy;
+}
+
+/* The login CSRF value: the browser's cookie if it is well formed, else a
+ * new one (set on the response). */
+static const char *login_csrf(struct req *r)
+{
+	const char *c = req_cookie(r, LOGIN_CSRF_COOKIE);
+	if (c && session_id_looks_valid(c))
+		return c;
+	char *v = arena_alloc(&r->arena, SESSION_ID_LEN + 1);
+	unsigned char h[32];
+	session_generate(v, h);
+	session_set_cookie(r, LOGIN_CSRF_COOKIE, v, "/login", LOGIN_CSRF_AGE, "Strict");
+	return v;
+}
+
 static json_t *page_model(struct req *r, const char *title)
 {
 	char now[ISO8601_LEN];
@@ -113,7 +151,7 @@ static json_t *page_model(struct req *r, const char *title)
 
 static int render_login(struct req *r, int status, const struct login_view *v)
 {
-	json_t *m = page_model(r, "Sign in");
+	json_t *m = web_base_model(r, NULL, "Sign in");
 	json_object_set_new(m, "csrf", json_string(login_csrf(r)));
 	if (v->next && session_next_ok(v->next) && strcmp(v->next, "/") != 0)
 		json_object_set_new(m, "next", json_string(v->next));

@@ -177,6 +177,7 @@ int session_authenticate(struct req *r)
 	char *csrf = arena_alloc(&r->arena, SESSION_ID_LEN + 1);
 	session_csrf_token(cookie, csrf);
 	w->csrf = csrf;
+	r->csrf_token = csrf; /* for the forms of web pages (web_base_model) */
 	db_res_free(q);
 	/* Best effort and outside any transaction, like a token's last use:
 	 * often enough that the idle timeout is honoured to within a minute. */

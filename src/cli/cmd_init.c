@@ -8,6 +8,7 @@
 #include "core/password.h"
 #include "cli/cli.h"
 #include "store/account_store.h"
+#include "store/plan_store.h"
 #include "util/xalloc.h"
 
 struct init_job {
@@ -49,7 +50,11 @@ static int init_tx(struct db *db, void *arg)
 	}
 	if (rc < 0)
 		return rc;
-	return membership_set(db, &j->ac, org_id, user_id, "admin", 0);
+	rc = membership_set(db, &j->ac, org_id, user_id, "admin", 0);
+	if (rc < 0)
+		return rc;
+	/* issue 5: the starter incident response plan as a first draft (idempotent) */
+	return plan_init_starter(db, &j->ac, org_id);
 }
 
 int cmd_init(int argc, char **argv)

@@ -88,6 +88,7 @@ struct req {
 	struct principal who;
 	bool authenticated;
 	bool via_session;
+	const char *csrf_token;    /* the session's CSRF token, for forms (web) */
 
 	char *body;                /* NUL-terminated, in the arena */
 	size_t body_len;

@@ -7,6 +7,11 @@
 
 ROUTES_DECLARE(api_system);
 ROUTES_DECLARE(api_incidents);
+ROUTES_DECLARE(web_static);
+ROUTES_DECLARE(api_incident_parts);
+ROUTES_DECLARE(api_plans);
+ROUTES_DECLARE(api_team);
+ROUTES_DECLARE(api_oncall);
 ROUTES_DECLARE(auth_login);
 ROUTES_DECLARE(api_users);
 ROUTES_DECLARE(api_orgs);
@@ -17,6 +22,11 @@ ROUTES_DECLARE(api_audit);
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
 	{"incidents", api_incidents_routes, &api_incidents_routes_count},
+	{"web-static", web_static_routes, &web_static_routes_count},
+	{"incident_parts", api_incident_parts_routes, &api_incident_parts_routes_count},
+	{"plans", api_plans_routes, &api_plans_routes_count},
+	{"team", api_team_routes, &api_team_routes_count},
+	{"oncall", api_oncall_routes, &api_oncall_routes_count},
 	{"login", auth_login_routes, &auth_login_routes_count},
 	{"users", api_users_routes, &api_users_routes_count},
 	{"orgs", api_orgs_routes, &api_orgs_routes_count},
