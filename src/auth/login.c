@@ -99,56 +99,6 @@ static const char *login_csrf(struct req *r)
 	return v;
 }
 
-static int render_login(struct req *r, int status, const struct login_view *v);
-static const char *login_csrf(struct req *r);
-static const char *dummy_hash(void);
-static int login_tx(struct db *db, void *arg);
-static int fail_tx(struct db *db, void *arg);
-
-static char dummy[PASSWD_HASH_MAX];
-static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
-
-static void make_dummy(void)
-{
-	char pw[33];
-	passwd_generate(pw, 32);
-	if (passwd_hash(pw, dummy) < 0)
-		dummy[0] = '\0';
-}
-
-static const char *dummy_hash(void)
-{
-	pthread_once(&dummy_once, make_dummy);
-	return dummy;
-}
-
-/* The login CSRF value: the browser's cookie if it is well formed, else a
- * new one (set on the response). */
-static const char *login_csrf(struct req *r)
-{
-	const char *c = req_cookie(r, LOGIN_CSRF_COOKIE);
-	if (c && session_id_looks_valid(c))
-		return c;
-	char *v = arena_alloc(&r->arena, SESSION_ID_LEN + 1);
-	unsigned char h[32];
-	session_generate(v, h);
-	session_set_cookie(r, LOGIN_CSRF_COOKIE, v, "/login", LOGIN_CSRF_AGE, "Strict");
-	return v;
-}
-
-static json_t *page_model(struct req *r, const char *title)
-{
-	char now[ISO8601_LEN];
-	int64_t t = time_now();
-	time_format_iso8601(t, now);
-	char disp[ISO8601_LEN + 8];
-	snprintf(disp, sizeof(disp), "%.10s %.5s UTC", now, now + 11);
-	const char *base = r->app->cfg.base_url ? r->app->cfg.base_url : "";
-	char *url = arena_printf(&r->arena, "%s%s", base, r->path);
-	return json_pack("{s:{s:s, s:s, s:s, s:s, s:s}}", "page", "title", title, "url", url,
-			 "now_iso", now, "now_display", disp, "version", SIRT_VERSION);
-}
-
 static int render_login(struct req *r, int status, const struct login_view *v)
 {
 	json_t *m = web_base_model(r, NULL, "Sign in");
