@@ -33,6 +33,9 @@ static const struct key keys[] = {
 	{"connection-limit", "SIRT_CONNECTION_LIMIT", K_INT, S(connection_limit), 1, 100000},
 	{"per-ip-limit", "SIRT_PER_IP_LIMIT", K_INT, S(per_ip_limit), 0, 100000},
 	{"timeout", "SIRT_TIMEOUT", K_INT, S(timeout), 1, 3600},
+	{"session-idle", "SIRT_SESSION_IDLE", K_INT, S(session_idle), 1, 30 * 86400},
+	{"session-max", "SIRT_SESSION_MAX", K_INT, S(session_max), 60, 366 * 86400},
+	{"audit-key", "SIRT_AUDIT_KEY", K_STR, S(audit_key), 0, 0},
 };
 #undef S
 
@@ -49,6 +52,8 @@ void config_defaults(struct config *c)
 	c->connection_limit = 1024;
 	c->per_ip_limit = 0;
 	c->timeout = 30;
+	c->session_idle = 3600;      /* 1 hour without a request */
+	c->session_max = 12 * 3600;  /* 12 hours after sign-in */
 }
 
 void config_free(struct config *c)

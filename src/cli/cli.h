@@ -49,5 +49,8 @@ int cmd_incident_import(int argc, char **argv);
 int cmd_incident_export(int argc, char **argv);
 int cmd_alert(int argc, char **argv);
 int cmd_intake(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_org(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 #endif

@@ -16,6 +16,12 @@ ROUTES_DECLARE(api_team);
 ROUTES_DECLARE(api_oncall);
 ROUTES_DECLARE(api_intake);
 ROUTES_DECLARE(api_alerts);
+ROUTES_DECLARE(auth_login);
+ROUTES_DECLARE(api_users);
+ROUTES_DECLARE(api_orgs);
+ROUTES_DECLARE(api_tokens);
+ROUTES_DECLARE(api_sessions);
+ROUTES_DECLARE(api_audit);
 
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
@@ -29,5 +35,11 @@ const struct route_module route_modules[] = {
 	{"oncall", api_oncall_routes, &api_oncall_routes_count},
 	{"intake", api_intake_routes, &api_intake_routes_count},
 	{"alerts", api_alerts_routes, &api_alerts_routes_count},
+	{"login", auth_login_routes, &auth_login_routes_count},
+	{"users", api_users_routes, &api_users_routes_count},
+	{"orgs", api_orgs_routes, &api_orgs_routes_count},
+	{"tokens", api_tokens_routes, &api_tokens_routes_count},
+	{"sessions", api_sessions_routes, &api_sessions_routes_count},
+	{"audit", api_audit_routes, &api_audit_routes_count},
 	{NULL, NULL, NULL},
 };

@@ -14,11 +14,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "auth/security.h"
 #include "http/http.h"
 #include "http/metrics.h"
 #include "util/rand.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
+#include "web/escape.h"
 
 int (*server_session_hook)(struct req *r);
 int (*server_csrf_hook)(struct req *r);
@@ -113,6 +115,8 @@ static struct req *req_new(struct app *app, struct MHD_Connection *c, const char
 	r->body_fd = -1;
 	rand_hex(r->request_id, 16);
 	client_address(r, c);
+	/* native TLS: every connection of this daemon is HTTPS */
+	r->tls = app->cfg.tls_cert && app->cfg.tls_key;
 	return r;
 }
 
@@ -169,6 +173,16 @@ static bool authorise(struct req *r)
 		while (*tok == ' ')
 			tok++;
 		int rc = token_authenticate(db, &r->arena, tok, time_now(), &r->who, &why);
+		if (rc == SIRT_EAUTH && r->who.org_id) {
+			/* a real token refused (revoked, expired, disabled user, ...) */
+			json_t *d = json_pack("{s:s, s:s, s:s}", "token", r->who.token_uid,
+					      "email", r->who.email ? r->who.email : "", "reason", why);
+			r->who.actor = arena_printf(&r->arena, "token:%s(%s)", r->who.token_uid,
+						    r->who.email ? r->who.email : "");
+			security_event(r, r->who.org_id, "security.token_refused", d);
+			json_decref(d);
+			memset(&r->who, 0, sizeof(r->who));
+		}
 		if (rc == SIRT_EAUTH) {
 			resp_header(r, "WWW-Authenticate", "Bearer realm=\"sirt\", error=\"invalid_token\"");
 			resp_problem(r, 401, NULL, why, NULL);
@@ -197,8 +211,12 @@ static bool authorise(struct req *r)
 	}
 	if (!r->authenticated) {
 		if (r->route->flags & ROUTE_HTML) {
-			char *loc = arena_printf(&r->arena, "/login?next=%s", "/");
-			resp_redirect(r, loc);
+			struct strbuf loc;
+			sb_init(&loc, 4096);
+			sb_puts(&loc, "/login?next=");
+			escape_url_query(&loc, r->path, strlen(r->path));
+			resp_redirect(r, sb_status(&loc) == 0 ? sb_str(&loc) : "/login");
+			sb_free(&loc);
 			return false;
 		}
 		resp_header(r, "WWW-Authenticate", "Bearer realm=\"sirt\"");
@@ -212,6 +230,10 @@ static bool authorise(struct req *r)
 				       " and token scope (%s) do not grant",
 				       perm_name(need), role_name(r->who.role),
 				       scope_name(r->who.scope));
+		json_t *ev = json_pack("{s:s, s:s, s:s}", "permission", perm_name(need), "role",
+				       role_name(r->who.role), "scope", scope_name(r->who.scope));
+		security_event(r, r->who.org_id, "security.permission_denied", ev);
+		json_decref(ev);
 		resp_problem(r, 403, NULL, d, NULL);
 		return false;
 	}
