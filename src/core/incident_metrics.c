@@ -122,6 +122,8 @@ void im_add(struct im_agg *a, const struct im_row *r)
 	acc_add(&a->per[p * (SEVERITY_RANK_MAX + 1) + rank], r);
 	acc_add(&a->sev[0], r);
 	acc_add(&a->sev[rank], r);
+	if (r->count == 0)
+		return; /* a measure-only row (time to notify) */
 	bump(a->by_category, r->category && *r->category ? r->category : "uncategorised", r->count);
 	char m[16];
 	im_period_label("month", r->year, r->month, m);

@@ -14,6 +14,12 @@ ROUTES_DECLARE(api_team);
 ROUTES_DECLARE(api_oncall);
 ROUTES_DECLARE(api_intake);
 ROUTES_DECLARE(api_alerts);
+ROUTES_DECLARE(api_reviews);
+ROUTES_DECLARE(api_actions);
+ROUTES_DECLARE(api_exercises);
+ROUTES_DECLARE(api_qreviews);
+ROUTES_DECLARE(api_compliance);
+ROUTES_DECLARE(api_metrics);
 
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
@@ -25,5 +31,11 @@ const struct route_module route_modules[] = {
 	{"oncall", api_oncall_routes, &api_oncall_routes_count},
 	{"intake", api_intake_routes, &api_intake_routes_count},
 	{"alerts", api_alerts_routes, &api_alerts_routes_count},
+	{"reviews", api_reviews_routes, &api_reviews_routes_count},
+	{"actions", api_actions_routes, &api_actions_routes_count},
+	{"exercises", api_exercises_routes, &api_exercises_routes_count},
+	{"qreviews", api_qreviews_routes, &api_qreviews_routes_count},
+	{"compliance", api_compliance_routes, &api_compliance_routes_count},
+	{"metrics", api_metrics_routes, &api_metrics_routes_count},
 	{NULL, NULL, NULL},
 };
