@@ -178,10 +178,16 @@ static int candidates(struct db *db, int64_t org_id, const struct rs_incident *i
 		json_decref(d);
 		time_format_iso8601(db_int(r, 1), ts);
 		snprintf(src, sizeof(src), "audit:%lld", (long long)db_int(r, 0));
+		/* "user:a@b", "token:<id>(a@b)": show the person */
 		const char *actor = rs_text(r, 2);
-		if (!strncmp(actor, "user:", 5))
-			actor += 5;
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "at", ts, "actor", actor,
+		const char *open = strchr(actor, '(');
+		size_t alen = strlen(actor);
+		json_t *who;
+		if (open && alen && actor[alen - 1] == ')')
+			who = json_stringn(open + 1, (size_t)(actor + alen - 1 - (open + 1)));
+		else
+			who = json_string(!strncmp(actor, "user:", 5) ? actor + 5 : actor);
+		json_array_append_new(arr, json_pack("{s:s, s:o, s:s, s:s}", "at", ts, "actor", who,
 						     "text", text, "source", src));
 	}
 	db_res_free(r);
