@@ -14,6 +14,7 @@
 
 static void add_reason(json_t *reasons, enum comp_status st, const char *link, const char *fmt,
 		       ...) PRINTF(4, 5);
+static int64_t days_late(int64_t due, int64_t now);
 static void fmt_date(int64_t t, char out[16]);
 static int64_t months_before(int64_t t, int months);
 static int param_int(const json_t *params, const char *name, int dflt);
@@ -63,6 +64,13 @@ int64_t compliance_days_between(int64_t a, int64_t b)
 	if (b <= a)
 		return 0;
 	return (b - a + COMP_DAY - 1) / COMP_DAY;
+}
+
+/* Whole days a due DATE (midnight UTC) is behind: the due day itself is not
+ * late, the next day is 1 day late. */
+static int64_t days_late(int64_t due, int64_t now)
+{
+	return now > due ? (now - due) / COMP_DAY : 0;
 }
 
 static const char *plural(int64_t n, const char *one, const char *many)
@@ -209,16 +217,19 @@ static enum comp_status ck_plan_review_current(const struct compliance_facts *f,
 	}
 	char d[16];
 	fmt_date(due, d);
-	if (f->now > due) {
-		int64_t n = compliance_days_between(due, f->now);
+	int64_t late = days_late(due, f->now);
+	if (late >= 1) {
 		add_reason(reasons, COMP_NOT_MET, link, "plan review overdue by %lld %s (due %s)",
-			   (long long)n, plural(n, "day", "days"), d);
+			   (long long)late, plural(late, "day", "days"), d);
 		return COMP_NOT_MET;
 	}
 	if (due - f->now <= (int64_t)warn * COMP_DAY) {
 		int64_t n = compliance_days_between(f->now, due);
-		add_reason(reasons, COMP_AT_RISK, link, "plan review due in %lld %s (%s)",
-			   (long long)n, plural(n, "day", "days"), d);
+		if (n == 0)
+			add_reason(reasons, COMP_AT_RISK, link, "plan review due today (%s)", d);
+		else
+			add_reason(reasons, COMP_AT_RISK, link, "plan review due in %lld %s (%s)",
+				   (long long)n, plural(n, "day", "days"), d);
 		return COMP_AT_RISK;
 	}
 	return COMP_MET;
@@ -336,8 +347,8 @@ static enum comp_status ck_org_changes_reviewed(const struct compliance_facts *f
 		const struct comp_ref *r = &f->org_change_refs[i];
 		link_for(link, sizeof(link), "/api/v1/quality-reviews/%s", r->id);
 		fmt_date(r->at, d);
-		if (r->at && f->now > r->at) {
-			int64_t days = compliance_days_between(r->at, f->now);
+		if (r->at && days_late(r->at, f->now) >= 1) {
+			int64_t days = days_late(r->at, f->now);
 			add_reason(reasons, COMP_NOT_MET, link,
 				   "organisational change \"%s\" has no completed plan review"
 				   " (overdue by %lld %s)",
@@ -439,14 +450,14 @@ static enum comp_status ck_actions_on_time(const struct compliance_facts *f, con
 	int n = f->actions_overdue;
 	if (n == 0)
 		return COMP_MET;
-	int64_t oldest = compliance_days_between(f->overdue_refs[0].at, f->now);
+	int64_t oldest = days_late(f->overdue_refs[0].at, f->now);
 	add_reason(reasons, COMP_AT_RISK, "/api/v1/actions?overdue=true",
 		   "%d action %s overdue (oldest by %lld %s)", n, plural(n, "item", "items"),
 		   (long long)oldest, plural(oldest, "day", "days"));
 	int shown = n < COMP_REFS_MAX ? n : COMP_REFS_MAX;
 	char link[96];
 	for (int i = 0; i < shown; i++) {
-		int64_t d = compliance_days_between(f->overdue_refs[i].at, f->now);
+		int64_t d = days_late(f->overdue_refs[i].at, f->now);
 		link_for(link, sizeof(link), "/api/v1/actions/%s", f->overdue_refs[i].id);
 		add_reason(reasons, COMP_AT_RISK, link, "\"%s\" overdue by %lld %s",
 			   f->overdue_refs[i].label, (long long)d, plural(d, "day", "days"));
@@ -469,7 +480,7 @@ static enum comp_status ck_quality_reviews_current(const struct compliance_facts
 					      : 0;
 		if (q->open_due && (!due || q->open_due < due))
 			due = q->open_due;
-		if (!q->last_done_at && (!due || f->now > due)) {
+		if (!q->last_done_at && (!due || days_late(due, f->now) >= 1)) {
 			add_reason(reasons, COMP_NOT_MET, link,
 				   "%s %s never had a quality review", qr_labels[s],
 				   s == QR_PLAYBOOKS ? "have" : s == QR_CLOCKS ? "have" : "has");
@@ -477,17 +488,21 @@ static enum comp_status ck_quality_reviews_current(const struct compliance_facts
 			continue;
 		}
 		fmt_date(due, d);
-		if (f->now > due) {
-			int64_t n = compliance_days_between(due, f->now);
+		if (days_late(due, f->now) >= 1) {
+			int64_t n = days_late(due, f->now);
 			add_reason(reasons, COMP_NOT_MET, link,
 				   "quality review of %s overdue by %lld %s (due %s)", qr_labels[s],
 				   (long long)n, plural(n, "day", "days"), d);
 			st = COMP_NOT_MET;
 		} else if (due - f->now <= (int64_t)warn * COMP_DAY) {
 			int64_t n = compliance_days_between(f->now, due);
-			add_reason(reasons, COMP_AT_RISK, link,
-				   "quality review of %s due in %lld %s (%s)", qr_labels[s],
-				   (long long)n, plural(n, "day", "days"), d);
+			if (n == 0)
+				add_reason(reasons, COMP_AT_RISK, link,
+					   "quality review of %s due today (%s)", qr_labels[s], d);
+			else
+				add_reason(reasons, COMP_AT_RISK, link,
+					   "quality review of %s due in %lld %s (%s)", qr_labels[s],
+					   (long long)n, plural(n, "day", "days"), d);
 			st = worst(st, COMP_AT_RISK);
 		}
 	}

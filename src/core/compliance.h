@@ -164,7 +164,9 @@ int compliance_mapping_validate(const json_t *doc, json_t **errors) WUR;
 json_t *compliance_evaluate(const json_t *mapping, const struct compliance_facts *f,
 			    const char *framework);
 
-/* Whole days from a to b, rounded up (b > a): 1 second late is 1 day late. */
+/* Whole days from a to b, rounded up (0 when b <= a): "due in N days".
+ * Lateness is counted differently: a due date (midnight UTC) is late from
+ * the next day on, by whole days elapsed. */
 int64_t compliance_days_between(int64_t a, int64_t b);
 
 #endif

@@ -162,13 +162,13 @@ int compliance_gather(struct db *db, int64_t org_id, int64_t now, struct complia
 	db_res_free(r);
 
 	/* organisational changes with no completed plan review: neither their own
-	 * review nor any plan review done on or after the change */
+	 * review nor any plan review done on a later day than the change */
 	rc = refs_query(db,
 			"SELECT q.uid, c.title, q.due_date FROM org_changes c"
 			" JOIN quality_reviews q ON q.org_change_id = c.id"
 			" WHERE c.org_id = $1 AND q.status <> 'done'"
 			" AND NOT EXISTS (SELECT 1 FROM quality_reviews d WHERE d.org_id = c.org_id"
-			"  AND d.subject = 'plan' AND d.status = 'done' AND d.reviewed_on >= c.changed_on)"
+			"  AND d.subject = 'plan' AND d.status = 'done' AND d.reviewed_on > c.changed_on)"
 			" ORDER BY q.due_date, c.id",
 			1, DBV(DB_INT(org_id)), f->org_change_refs, &f->org_changes_unreviewed);
 	if (rc < 0)
