@@ -49,5 +49,11 @@ int cmd_incident_import(int argc, char **argv);
 int cmd_incident_export(int argc, char **argv);
 int cmd_alert(int argc, char **argv);
 int cmd_intake(int argc, char **argv);
+int cmd_review(int argc, char **argv);
+int cmd_action(int argc, char **argv);
+int cmd_exercise(int argc, char **argv);
+int cmd_qreview(int argc, char **argv);
+int cmd_compliance(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 
 #endif

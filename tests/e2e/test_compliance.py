@@ -287,3 +287,55 @@ def test_metrics(inst):
     assert inst.get("/api/v1/metrics/incidents?from=1900-01-01&to=2025-01-01").status == 400
     default = inst.get("/api/v1/metrics/incidents").json
     assert len(default["periods"]) == 13
+
+
+@pytest.mark.parametrize("cmd", [["review", "--help"], ["review", "show", "--help"],
+                                 ["action", "list", "--help"], ["exercise", "--help"],
+                                 ["qreview", "schedule", "--help"], ["compliance", "--help"],
+                                 ["metrics", "--help"]])
+def test_cli_help(inst, cmd):
+    p = inst.cli(*cmd)
+    assert p.returncode == 0 and "Usage: sirt" in p.stdout, p.stderr
+
+
+def test_cli(inst):
+    inc = pytest.shared["incident"]
+    p = inst.cli("compliance", "--framework", "iso27001")
+    assert p.returncode == 3, p.stderr  # not every control is met
+    # the metrics test left three resolved high/critical incidents without reviews
+    assert "A.5.27   at_risk  Learning from information security incidents" in p.stdout
+    assert "- 3 resolved incidents need a published review before closing" in p.stdout
+    assert "- no approved IR plan" in p.stdout
+    p = inst.cli("compliance", "--json", "--framework", "soc2")
+    assert '"id": "CC7.5"' in p.stdout
+    p = inst.cli("review", "show", "--incident", inc["key"])
+    assert p.returncode == 0 and "## Root cause analysis" in p.stdout, p.stderr
+    p = inst.cli("review", "show", "--incident", "INC-1999-0001")
+    assert p.returncode == 1 and "no such incident" in p.stderr
+    ex = pytest.shared["exercise"]
+    p = inst.cli("action", "add", "--source-type", "exercise", "--source", ex["id"],
+                 "--title", "Print the call tree")
+    assert p.returncode == 2 and "--owner is required" in p.stderr
+    p = inst.cli("action", "add", "--source-type", "exercise", "--source", ex["id"],
+                 "--title", "Print the call tree", "--owner", "Ops",
+                 "--due", day(NOW - 3 * DAY), "--json")
+    assert p.returncode == 0, p.stderr
+    import json
+    item = json.loads(p.stdout)
+    assert item["overdue"] is True
+    p = inst.cli("action", "list", "--overdue")
+    assert item["id"] in p.stdout and "OVERDUE" in p.stdout
+    p = inst.cli("action", "done", "--id", item["id"])
+    assert p.returncode == 2 and "--note" in p.stderr
+    p = inst.cli("action", "done", "--id", item["id"], "--note", "Printed and pinned.")
+    assert p.returncode == 0, p.stderr
+    assert item["id"] not in inst.cli("action", "list", "--overdue").stdout
+    audit = inst.sql("SELECT actor FROM audit_log WHERE action = 'action.update' "
+                     "ORDER BY seq DESC LIMIT 1")
+    assert audit.strip().startswith("cli:")
+    p = inst.cli("qreview", "schedule")
+    assert p.returncode == 0 and p.stdout.startswith("plan ")
+    p = inst.cli("exercise", "list")
+    assert "Ransomware tabletop" in p.stdout
+    p = inst.cli("metrics", "--from", "2025-01-01", "--to", "2025-03-31")
+    assert p.returncode == 0 and json.loads(p.stdout)["overall"]["count"] == 5
