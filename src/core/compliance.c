@@ -184,8 +184,8 @@ static enum comp_status ck_plan_contents(const struct compliance_facts *f, const
 	const bool have[] = {f->plan_has_roles, f->plan_has_team_contacts, f->plan_has_communication,
 			     f->plan_has_procedures, f->plan_has_reporting};
 	static const char *const what[] = {
-		"roles and responsibilities", "the response team with contact details",
-		"a communication plan (internal and external parties)",
+		"roles and responsibilities", "response team with contact details",
+		"communication plan (internal and external parties)",
 		"procedures by phase and incident type", "reporting requirements"};
 	enum comp_status st = COMP_MET;
 	for (int i = 0; plan_parts[i]; i++) {
