@@ -202,14 +202,16 @@ static enum comp_status ck_plan_review_current(const struct compliance_facts *f,
 					       json_t *reasons)
 {
 	int warn = param_int(p, "warn_days", 30);
-	int64_t last = f->qr[QR_PLAN].last_done_at;
-	if (f->plan_data && f->plan_approved_at > last)
-		last = f->plan_approved_at;
+	/* the later of the approved plan's own review date (approval + its review
+	 * interval) and the last completed quality review of the plan + cadence */
+	int64_t cadence = (int64_t)f->qr[QR_PLAN].cadence_days * COMP_DAY;
 	int64_t due = 0;
 	if (f->plan_data && f->plan_next_review_due)
 		due = f->plan_next_review_due;
-	else if (last)
-		due = last + (int64_t)f->qr[QR_PLAN].cadence_days * COMP_DAY;
+	else if (f->plan_data && f->plan_approved_at)
+		due = f->plan_approved_at + cadence;
+	if (f->qr[QR_PLAN].last_done_at && f->qr[QR_PLAN].last_done_at + cadence > due)
+		due = f->qr[QR_PLAN].last_done_at + cadence;
 	const char *link = "/api/v1/quality-reviews?subject=plan";
 	if (!due) {
 		add_reason(reasons, COMP_NOT_MET, link, "the plan has never been reviewed");
@@ -483,7 +485,7 @@ static enum comp_status ck_quality_reviews_current(const struct compliance_facts
 		if (!q->last_done_at && (!due || days_late(due, f->now) >= 1)) {
 			add_reason(reasons, COMP_NOT_MET, link,
 				   "%s %s never had a quality review", qr_labels[s],
-				   s == QR_PLAYBOOKS ? "have" : s == QR_CLOCKS ? "have" : "has");
+				   s == QR_PLAN ? "has" : "have");
 			st = COMP_NOT_MET;
 			continue;
 		}

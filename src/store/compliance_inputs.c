@@ -1,94 +1,127 @@
 /*
- * The adapters of compliance_inputs.h. Until the plan, team, notification
- * and evidence areas are merged their tables do not exist and every adapter
- * answers "no data". The queries below are written against the schema those
- * areas were expected to have (names in the table probes); at merge, check
- * each probe and query against the real migrations (marked MERGE).
+ * The adapters of compliance_inputs.h. The plan and team areas are
+ * installed: their facts come from plan_in_force(), the sections of the
+ * version in force, team_training_gaps() and the team tables. The
+ * notification and evidence areas are not merged yet: those adapters probe
+ * for the tables they expect and answer "no data" until they exist; their
+ * queries (marked MERGE) must be pointed at the real schema at merge.
  */
 #include "store/compliance_inputs.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "store/plan_store.h"
 #include "store/review_common.h"
+#include "store/team_store.h"
+
+/* Whether a section of the version has content: its structured list is
+ * non-empty (or, for an unstructured section, its body is not blank). */
+static bool section_filled(const char *key, const char *data, const char *body)
+{
+	static const char *const lists[][2] = {{"roles", "roles"},
+					       {"communication", "parties"},
+					       {"procedures", "phases"},
+					       {"playbooks", "playbooks"},
+					       {"reporting", "requirements"}};
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		if (strcmp(lists[i][0], key) != 0)
+			continue;
+		json_t *d = data ? json_loads(data, 0, NULL) : NULL;
+		bool ok = json_array_size(json_object_get(d, lists[i][1])) > 0;
+		json_decref(d);
+		return ok;
+	}
+	return body && strspn(body, " \t\r\n") != strlen(body);
+}
 
 int compliance_plan_facts(struct db *db, int64_t org_id, struct plan_facts *out)
 {
 	memset(out, 0, sizeof(*out));
-	/* MERGE: plan_versions(org_id, uid, label, status, approved_at,
-	 * next_review_due, sections JSON, revision_reason). */
-	static const char *const cols[] = {"org_id", "uid", "label", "status", "approved_at",
-					   "next_review_due", NULL};
-	if (!rs_table_exists(db, "plan_versions", cols))
+	out->data = true; /* the plan area (migration 0030) is installed */
+	struct plan_ref ref;
+	int rc = plan_in_force(db, org_id, &ref);
+	if (rc == SIRT_ENOTFOUND)
 		return 0;
-	out->data = true;
+	if (rc < 0)
+		return rc;
+	out->approved = true;
+	out->approved_at = ref.approved_at;
+	out->next_review_due = ref.next_review_due;
+	snprintf(out->version_id, sizeof(out->version_id), "%s", ref.version_uid);
+	snprintf(out->version_label, sizeof(out->version_label), "%s", ref.label);
 	struct db_res *r;
-	int rc = db_query(db, &r,
-			  "SELECT uid, label, approved_at, next_review_due FROM plan_versions"
-			  " WHERE org_id = $1 AND status = 'approved'"
-			  " ORDER BY approved_at DESC LIMIT 1",
+	rc = db_query(db, &r, "SELECT key, data, body FROM plan_sections WHERE version_id = $1", 1,
+		      DBV(DB_INT(ref.version_id)));
+	if (rc < 0)
+		return rc;
+	bool playbooks = false;
+	while (db_next(r)) {
+		const char *key = rs_text(r, 0);
+		bool filled = section_filled(key, db_text(r, 1), db_text(r, 2));
+		if (!strcmp(key, "roles"))
+			out->has_roles = filled;
+		else if (!strcmp(key, "communication"))
+			out->has_communication = filled;
+		else if (!strcmp(key, "procedures"))
+			out->has_procedures = filled;
+		else if (!strcmp(key, "playbooks"))
+			playbooks = filled;
+		else if (!strcmp(key, "reporting"))
+			out->has_reporting = filled;
+	}
+	db_res_free(r);
+	/* procedures by phase AND steps by incident type (control 25) */
+	out->has_procedures = out->has_procedures && playbooks;
+	/* the response team with contact details lives in the team tables */
+	int64_t n = 0;
+	rc = db_query_int(db, &n,
+			  "SELECT count(*) FROM team_members WHERE org_id = $1 AND active = 1"
+			  " AND (COALESCE(email, '') <> '' OR COALESCE(phone, '') <> '')",
 			  1, DBV(DB_INT(org_id)));
 	if (rc < 0)
 		return rc;
-	if (db_next(r)) {
-		out->approved = true;
-		snprintf(out->version_id, sizeof(out->version_id), "%s", rs_text(r, 0));
-		snprintf(out->version_label, sizeof(out->version_label), "%s", rs_text(r, 1));
-		out->approved_at = db_isnull(r, 2) ? 0 : db_int(r, 2);
-		out->next_review_due = db_isnull(r, 3) ? 0 : db_int(r, 3);
-		/* MERGE: derive from the version's sections once their shape is known. */
-		out->has_roles = out->has_team_contacts = out->has_communication =
-			out->has_procedures = out->has_reporting = true;
-	}
-	db_res_free(r);
+	out->has_team_contacts = n > 0;
 	return 0;
 }
 
 int compliance_plan_current(struct db *db, int64_t org_id, char id[40], char label[64])
 {
-	struct plan_facts p;
 	id[0] = label[0] = '\0';
-	int rc = compliance_plan_facts(db, org_id, &p);
+	struct plan_ref ref;
+	int rc = plan_in_force(db, org_id, &ref);
+	if (rc == SIRT_ENOTFOUND)
+		return 0;
 	if (rc < 0)
 		return rc;
-	snprintf(id, 40, "%s", p.version_id);
-	snprintf(label, 64, "%s", p.version_label);
+	snprintf(id, 40, "%s", ref.version_uid);
+	snprintf(label, 64, "%s", ref.label);
 	return 0;
 }
 
 int compliance_team_facts(struct db *db, int64_t org_id, int64_t now, struct team_facts *out)
 {
 	memset(out, 0, sizeof(*out));
-	/* MERGE: team_members(org_id, id, email, phone, active) and
-	 * training_records(org_id, member_id, completed_at, expires_at). */
-	static const char *const mcols[] = {"org_id", "id", "email", "phone", "active", NULL};
-	static const char *const tcols[] = {"org_id", "member_id", "expires_at", NULL};
-	if (!rs_table_exists(db, "team_members", mcols) ||
-	    !rs_table_exists(db, "training_records", tcols))
-		return 0;
-	out->data = true;
-	struct db_res *r;
-	int rc = db_query(
-		db, &r,
-		"SELECT count(*),"
-		" sum(CASE WHEN COALESCE(m.email, '') = '' AND COALESCE(m.phone, '') = '' THEN 1 ELSE 0 END),"
-		" sum(CASE WHEN t.latest IS NULL THEN 1 ELSE 0 END),"
-		" sum(CASE WHEN t.latest IS NOT NULL AND t.latest < $2 THEN 1 ELSE 0 END),"
-		" sum(CASE WHEN t.latest IS NOT NULL AND t.latest >= $2 AND t.latest < $3 THEN 1 ELSE 0 END)"
-		" FROM team_members m LEFT JOIN (SELECT member_id, max(expires_at) AS latest"
-		"  FROM training_records WHERE org_id = $1 GROUP BY member_id) t ON t.member_id = m.id"
-		" WHERE m.org_id = $1 AND m.active = 1",
-		3, DBV(DB_INT(org_id), DB_INT(now), DB_INT(now + 30 * 86400)));
+	out->data = true; /* the team area (migration 0031) is installed */
+	json_t *gaps;
+	int rc = team_training_gaps(db, org_id, now, &gaps);
 	if (rc < 0)
 		return rc;
-	if (db_next(r)) {
-		out->members = (int)db_int(r, 0);
-		out->without_contact = db_isnull(r, 1) ? 0 : (int)db_int(r, 1);
-		out->training_missing = db_isnull(r, 2) ? 0 : (int)db_int(r, 2);
-		out->training_expired = db_isnull(r, 3) ? 0 : (int)db_int(r, 3);
-		out->training_expiring_soon = db_isnull(r, 4) ? 0 : (int)db_int(r, 4);
-	}
-	db_res_free(r);
+	json_t *sum = json_object_get(gaps, "summary");
+	out->members = (int)json_integer_value(json_object_get(sum, "members"));
+	out->training_missing = (int)json_integer_value(json_object_get(sum, "missing"));
+	out->training_expired = (int)json_integer_value(json_object_get(sum, "expired"));
+	out->training_expiring_soon =
+		(int)json_integer_value(json_object_get(sum, "expiring_within_30_days"));
+	json_decref(gaps);
+	int64_t n = 0;
+	rc = db_query_int(db, &n,
+			  "SELECT count(*) FROM team_members WHERE org_id = $1 AND active = 1"
+			  " AND COALESCE(email, '') = '' AND COALESCE(phone, '') = ''",
+			  1, DBV(DB_INT(org_id)));
+	if (rc < 0)
+		return rc;
+	out->without_contact = (int)n;
 	return 0;
 }
 
@@ -209,40 +242,12 @@ int compliance_evidence_facts(struct db *db, int64_t org_id, struct evidence_fac
 
 int compliance_review_policy(struct db *db, int64_t org_id, struct review_policy *out)
 {
+	/* The plan (0030) has no setting for this yet: high and critical need a
+	 * published review, with one sign-off. MERGE: read it from the plan once
+	 * the plan document gains one. */
 	memset(out, 0, sizeof(*out));
 	out->required[severity_rank("critical")] = true;
 	out->required[severity_rank("high")] = true;
 	out->signoffs = 1;
-	/* MERGE: plan_versions(review_severities TEXT JSON array,
-	 * review_signoffs INTEGER) of the approved version, when the plan
-	 * defines them. */
-	static const char *const cols[] = {"org_id", "status", "approved_at", "review_severities",
-					   "review_signoffs", NULL};
-	if (!rs_table_exists(db, "plan_versions", cols))
-		return 0;
-	struct db_res *r;
-	int rc = db_query(db, &r,
-			  "SELECT review_severities, review_signoffs FROM plan_versions"
-			  " WHERE org_id = $1 AND status = 'approved' ORDER BY approved_at DESC LIMIT 1",
-			  1, DBV(DB_INT(org_id)));
-	if (rc < 0)
-		return rc;
-	if (db_next(r)) {
-		json_t *sev = db_isnull(r, 0) ? NULL : json_loads(db_text(r, 0), 0, NULL);
-		if (json_is_array(sev)) {
-			memset(out->required, 0, sizeof(out->required));
-			size_t i;
-			json_t *x;
-			json_array_foreach(sev, i, x) {
-				int rank = severity_rank(json_string_value(x));
-				if (rank > 0)
-					out->required[rank] = true;
-			}
-		}
-		json_decref(sev);
-		if (!db_isnull(r, 1) && db_int(r, 1) >= 1 && db_int(r, 1) <= 10)
-			out->signoffs = (int)db_int(r, 1);
-	}
-	db_res_free(r);
 	return 0;
 }

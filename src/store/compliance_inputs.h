@@ -17,7 +17,7 @@
 #include "util/err.h"
 
 struct plan_facts {
-	bool data;                   /* the plan tables answered */
+	bool data;                   /* the plan area is installed */
 	bool approved;               /* an approved version is in force */
 	int64_t approved_at;
 	int64_t next_review_due;     /* 0 = not set */

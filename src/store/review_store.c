@@ -160,13 +160,36 @@ static int candidates(struct db *db, int64_t org_id, const struct rs_incident *i
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "at", ts, "actor", "",
 						     "text", texts[i], "source", src));
 	}
-	/* The audit trail of the incident; the timeline, when it is merged, adds
-	 * its entries through the same list (its audit records are here too). */
+	/* The incident's timeline: actions, decisions and communications that no
+	 * later entry corrects. */
 	struct db_res *r;
 	int rc = db_query(db, &r,
-			  "SELECT seq, ts, actor, action, details FROM audit_log WHERE org_id = $1"
-			  " AND object_type = 'incident' AND object_id = $2 ORDER BY seq LIMIT 300",
-			  2, DBV(DB_INT(org_id), DB_TEXT(inc->uid)));
+			  "SELECT t.id, COALESCE(t.occurred_at, t.recorded_at), t.author, t.text"
+			  " FROM incident_timeline t WHERE t.org_id = $1 AND t.incident_id = $2"
+			  " AND t.kind IN ('action','decision','communication')"
+			  " AND NOT EXISTS (SELECT 1 FROM incident_timeline c WHERE c.corrects = t.id)"
+			  " ORDER BY t.id LIMIT 500",
+			  2, DBV(DB_INT(org_id), DB_INT(inc->id)));
+	if (rc < 0) {
+		json_decref(arr);
+		return rc;
+	}
+	while (db_next(r)) {
+		time_format_iso8601(db_int(r, 1), ts);
+		snprintf(src, sizeof(src), "timeline:%lld", (long long)db_int(r, 0));
+		const char *author = rs_text(r, 2);
+		if (!strncmp(author, "user:", 5))
+			author += 5;
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "at", ts, "actor", author,
+						     "text", rs_text(r, 3), "source", src));
+	}
+	db_res_free(r);
+	/* The audit trail of the incident, less what the timeline shows already. */
+	rc = db_query(db, &r,
+		      "SELECT seq, ts, actor, action, details FROM audit_log WHERE org_id = $1"
+		      " AND object_type = 'incident' AND object_id = $2"
+		      " AND action NOT LIKE 'incident.timeline%' ORDER BY seq LIMIT 300",
+		      2, DBV(DB_INT(org_id), DB_TEXT(inc->uid)));
 	if (rc < 0) {
 		json_decref(arr);
 		return rc;

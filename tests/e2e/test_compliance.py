@@ -41,7 +41,7 @@ def test_every_control_is_listed_and_starts_not_met(inst):
     assert ids == {"m365": ["25", "26", "27"], "soc2": ["CC7.3", "CC7.4", "CC7.5"],
                    "iso27001": ["A.5.24", "A.5.25", "A.5.26", "A.5.27", "A.5.28", "A.6.8"]}
     assert doc["mapping"] == "builtin"
-    assert doc["inputs"] == {"plan": False, "team": False, "notifications": False,
+    assert doc["inputs"] == {"plan": True, "team": True, "notifications": False,
                              "evidence_packs": False}
     c25 = control(doc, "m365", "25")
     assert c25["status"] == "not_met"
@@ -193,7 +193,7 @@ def test_a_year_later_everything_is_overdue(inst):
     assert [r["status"] for r in c27["reasons"]] == ["not_met", "not_met", "not_met", "at_risk"]
     a524 = control(doc, "iso27001", "A.5.24")
     assert any(x.startswith("quality review of the team roster and contact details")
-               or x == "the team roster and contact details has never had a quality review"
+               or x == "the team roster and contact details have never had a quality review"
                for x in texts(a524))
     # the action item due in 20 days is overdue by 380 then
     cc75 = control(doc, "soc2", "CC7.5")
@@ -339,3 +339,45 @@ def test_cli(inst):
     assert "Ransomware tabletop" in p.stdout
     p = inst.cli("metrics", "--from", "2025-01-01", "--to", "2025-03-31")
     assert p.returncode == 0 and json.loads(p.stdout)["overall"]["count"] == 5
+
+
+def test_plan_and_team_feed_controls_25_and_26(inst):
+    """The plan and team areas' facts. The plan is approved by SQL (the approval
+    flow needs two approvers; it has its own tests); members and training go
+    through the team API."""
+    c25 = control(status(inst), "m365", "25")
+    assert "no approved IR plan" in texts(c25)
+    inst.sql(f"UPDATE plan_versions SET status = 'approved', submitted_at = {NOW - 10 * DAY},"
+             f" approved_at = {NOW - 10 * DAY} WHERE number = 1")
+    doc = status(inst)
+    c25 = control(doc, "m365", "25")
+    assert "no approved IR plan" not in texts(c25)
+    assert "the approved plan v1 has no response team with contact details" in texts(c25)
+    assert "no response team recorded" in texts(c25)
+    r = inst.post("/api/v1/team/members", {"name": "Alice", "email": "alice@example.com"})
+    assert r.status == 201, r
+    alice = r.json["id"]
+    r = inst.post("/api/v1/team/members", {"name": "Bob"})
+    bob = r.json["id"]
+    doc = status(inst)
+    c26 = control(doc, "m365", "26")
+    assert texts(c26) == ["1 team member has no contact details",
+                          "2 team members have no training record"]
+    inst.patch(f"/api/v1/team/members/{bob}", {"phone": "+14155552671"})
+    r = inst.post("/api/v1/team/trainings", {"member": alice, "course": "IR basics",
+                                             "completed_on": day(NOW - 400 * DAY),
+                                             "expires_on": day(NOW - 35 * DAY)})
+    assert r.status == 201, r
+    r = inst.post("/api/v1/team/trainings", {"member": bob, "course": "IR basics",
+                                             "completed_on": day(NOW - 10 * DAY)})
+    c26 = control(status(inst), "m365", "26")
+    assert texts(c26) == ["1 team member's training expired"]
+    inst.post("/api/v1/team/trainings", {"member": alice, "course": "IR refresher",
+                                         "completed_on": day(NOW - 1 * DAY)})
+    doc = status(inst)
+    assert control(doc, "m365", "26")["status"] == "met"
+    assert control(doc, "m365", "25")["status"] == "met", texts(control(doc, "m365", "25"))
+    # the exercise records the plan version in force
+    r = inst.post("/api/v1/exercises", {"kind": "simulation", "title": "Phishing simulation",
+                                        "scheduled_at": iso(NOW + 30 * DAY)})
+    assert r.json["plan_version"]["label"] == "v1"

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from reviews_util import DAY, FULL_REVIEW, add_org, add_user, day, new_incident, set_times
+from reviews_util import DAY, FULL_REVIEW, add_org, add_user, day, iso, new_incident, set_times
 
 T0 = int(time.time()) - 10 * DAY
 
@@ -24,6 +24,14 @@ def second(inst):
 @pytest.fixture(scope="module")
 def incident(inst):
     inc = new_incident(inst)
+    tl = f"/api/v1/incidents/{inc['id']}/timeline"
+    r = inst.post(tl, {"kind": "action", "text": "Blocked the attacking IP range",
+                       "occurred_at": iso(T0 + 2000)})
+    assert r.status == 201, r
+    wrong = inst.post(tl, {"kind": "decision", "text": "Rotate nothing"}).json
+    inst.post(tl, {"kind": "decision", "text": "Rotate all admin passwords",
+                   "corrects": wrong["id"]})
+    inst.post(tl, {"kind": "note", "text": "a note is not an action"})
     set_times(inst, inc["id"], status="resolved", occurred_at=T0, detected_at=T0 + 600,
               aware_at=T0 + 700, acknowledged_at=T0 + 900, contained_at=T0 + 3600,
               resolved_at=T0 + 7200)
@@ -56,6 +64,12 @@ def test_draft_has_facts_and_candidates(inst, incident):
     assert audit and audit[0]["actor"] == "admin@example.com"  # from the audit trail
     assert audit[0]["text"] == "Incident opened (severity high)"
     assert [c["at"] for c in rv["candidates"]] == sorted(c["at"] for c in rv["candidates"])
+    # timeline actions, decisions and communications, corrected entries left out
+    texts = [c["text"] for c in rv["candidates"] if c["source"].startswith("timeline:")]
+    assert "Blocked the attacking IP range" in texts and "Rotate all admin passwords" in texts
+    assert "Rotate nothing" not in texts and "a note is not an action" not in texts
+    blocked = next(c for c in rv["candidates"] if c["text"] == "Blocked the attacking IP range")
+    assert blocked["at"] == iso(T0 + 2000) and blocked["actor"] == "admin@example.com"
     assert rv["actions_taken"] == rv["candidates"]  # preselected, editable
     # a second draft is refused while this one is open
     r = inst.post(review_url(incident["id"]))

@@ -119,11 +119,21 @@ static void test_plan_review(void **state)
 	expect("plan_review_current", &f, NULL, COMP_AT_RISK,
 	       "plan review due in 10 days (2026-06-25)");
 	expect("plan_review_current", &f, "{\"warn_days\": 5}", COMP_MET, NULL);
-	/* the plan's own next review date wins over the cadence */
+	/* the plan's own next review date when no quality review is later */
 	good(&f);
+	f.qr[QR_PLAN].last_done_at = 0;
 	f.plan_next_review_due = date(2026, 6, 1);
 	expect("plan_review_current", &f, NULL, COMP_NOT_MET,
 	       "plan review overdue by 14 days (due 2026-06-01)");
+	/* a later quality review of the plan counts as its review */
+	f.qr[QR_PLAN].last_done_at = date(2026, 1, 10);
+	expect("plan_review_current", &f, NULL, COMP_MET, NULL);
+	/* approved without a review date: approval + cadence */
+	f.qr[QR_PLAN].last_done_at = 0;
+	f.plan_next_review_due = 0;
+	f.plan_approved_at = date(2025, 6, 10);
+	expect("plan_review_current", &f, NULL, COMP_NOT_MET,
+	       "plan review overdue by 5 days (due 2026-06-10)");
 }
 
 static void test_team(void **state)
