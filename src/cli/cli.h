@@ -52,5 +52,11 @@ int cmd_intake(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_org(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_review(int argc, char **argv);
+int cmd_action(int argc, char **argv);
+int cmd_exercise(int argc, char **argv);
+int cmd_qreview(int argc, char **argv);
+int cmd_compliance(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 
 #endif

@@ -22,6 +22,12 @@ ROUTES_DECLARE(api_orgs);
 ROUTES_DECLARE(api_tokens);
 ROUTES_DECLARE(api_sessions);
 ROUTES_DECLARE(api_audit);
+ROUTES_DECLARE(api_reviews);
+ROUTES_DECLARE(api_actions);
+ROUTES_DECLARE(api_exercises);
+ROUTES_DECLARE(api_qreviews);
+ROUTES_DECLARE(api_compliance);
+ROUTES_DECLARE(api_metrics);
 
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
@@ -41,5 +47,11 @@ const struct route_module route_modules[] = {
 	{"tokens", api_tokens_routes, &api_tokens_routes_count},
 	{"sessions", api_sessions_routes, &api_sessions_routes_count},
 	{"audit", api_audit_routes, &api_audit_routes_count},
+	{"reviews", api_reviews_routes, &api_reviews_routes_count},
+	{"actions", api_actions_routes, &api_actions_routes_count},
+	{"exercises", api_exercises_routes, &api_exercises_routes_count},
+	{"qreviews", api_qreviews_routes, &api_qreviews_routes_count},
+	{"compliance", api_compliance_routes, &api_compliance_routes_count},
+	{"metrics", api_metrics_routes, &api_metrics_routes_count},
 	{NULL, NULL, NULL},
 };
