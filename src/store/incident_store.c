@@ -10,6 +10,7 @@
  */
 #include "store/incident_store.h"
 #include "store/plan_store.h"
+#include "store/review_store.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -1243,10 +1244,21 @@ int incident_transition(struct db *db, const struct audit_ctx *ac, int64_t org_i
 		close_policy_default(&pol);
 		const char *res = json_string_value(json_object_get(merged, "resolution"));
 		const char *root = json_string_value(json_object_get(merged, "root_cause_category"));
-		struct incident_close_facts cf = {.status = from,
-						  .severity = json_string_value(json_object_get(cur, "severity")),
+		const char *sev = json_string_value(json_object_get(cur, "severity"));
+		/* High and critical incidents (or what the plan names) need a
+		 * published post-incident review before they close. */
+		int64_t iid;
+		bool review_missing = false;
+		rc = internal_id(db, org_id, json_string_value(json_object_get(cur, "id")), &iid);
+		if (rc == 0)
+			rc = review_required_and_missing(db, org_id, iid, &review_missing);
+		if (rc < 0)
+			goto out;
+		if (review_missing && severity_rank(sev) > 0)
+			pol.review_required_for_severity[severity_rank(sev)] = true;
+		struct incident_close_facts cf = {.status = from, .severity = sev,
 						  .resolution = res, .root_cause_category = root,
-						  .policy = &pol};
+						  .review_published = !review_missing, .policy = &pol};
 		sb_reset(&why);
 		rc = lifecycle_check_close(&cf, &why);
 		if (rc < 0) {
@@ -1255,6 +1267,10 @@ int incident_transition(struct db *db, const struct audit_ctx *ac, int64_t org_i
 			if (pol.require_root_cause && blank(root))
 				incident_error_add(&errors, "root_cause_category",
 						   "is required to close an incident");
+			if (review_missing)
+				incident_error_add(&errors, "review",
+						   "a published post-incident review is required to close"
+						   " this incident (see /api/v1/incidents/{id}/review)");
 			if (!errors)
 				incident_error_add(&errors, "to", sb_str(&why));
 			goto fail_errors;

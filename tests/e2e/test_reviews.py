@@ -146,6 +146,25 @@ def test_publish_needs_signoff_by_someone_else(inst, incident, second):
     assert "candidates" not in rv
 
 
+def test_close_rule_needs_a_published_review(inst, incident):
+    """High and critical incidents close only after their review is published."""
+    other = new_incident(inst)
+    assert other["severity"] in ("high", "critical")
+    tr = f"/api/v1/incidents/{other['id']}/transitions"
+    assert inst.post(tr, {"to": "resolved"}).status == 200
+    closing = {"to": "closed", "resolution": "fixed",
+               "root_cause_category": "weak_or_stolen_credentials"}
+    r = inst.post(tr, closing)
+    assert r.status == 422, r
+    assert "review" in [e["field"] for e in r.json["errors"]]
+    assert "published post-incident review" in r.json["detail"] or any(
+        "published post-incident review" in e["message"] for e in r.json["errors"])
+    assert inst.get(f"/api/v1/incidents/{other['id']}").json["status"] == "resolved"
+    # the fixture's incident has its published review: it closes
+    r = inst.post(f"/api/v1/incidents/{incident['id']}/transitions", closing)
+    assert r.status == 200 and r.json["status"] == "closed", r
+
+
 def test_published_review_is_immutable(inst, incident):
     r = inst.patch(review_url(incident["id"]), {"summary": "rewritten"})
     assert r.status == 409
