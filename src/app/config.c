@@ -32,6 +32,11 @@ static const struct key keys[] = {
 	{"connection-limit", "SIRT_CONNECTION_LIMIT", K_INT, S(connection_limit), 1, 100000},
 	{"per-ip-limit", "SIRT_PER_IP_LIMIT", K_INT, S(per_ip_limit), 0, 100000},
 	{"timeout", "SIRT_TIMEOUT", K_INT, S(timeout), 1, 3600},
+	{"notify-key-file", "SIRT_NOTIFY_KEY_FILE", K_STR, S(notify_key_file), 0, 0},
+	{"notify-allow", "SIRT_NOTIFY_ALLOW", K_STR, S(notify_allow), 0, 0},
+	{"notify-max-attempts", "SIRT_NOTIFY_MAX_ATTEMPTS", K_INT, S(notify_max_attempts), 1, 100},
+	{"notify-retry-base", "SIRT_NOTIFY_RETRY_BASE", K_INT, S(notify_retry_base), 1, 86400},
+	{"notify-retry-max", "SIRT_NOTIFY_RETRY_MAX", K_INT, S(notify_retry_max), 1, 604800},
 };
 #undef S
 
@@ -47,6 +52,9 @@ void config_defaults(struct config *c)
 	c->connection_limit = 1024;
 	c->per_ip_limit = 0;
 	c->timeout = 30;
+	c->notify_max_attempts = 8;
+	c->notify_retry_base = 30;
+	c->notify_retry_max = 3600;
 }
 
 void config_free(struct config *c)

@@ -3,7 +3,8 @@
  * variables (SIRT_*), the config file (--config FILE or SIRT_CONFIG), built-in
  * defaults. The file is "key = value" lines; '#' starts a comment. Keys are
  * the long flag names: db, listen, threads, data-dir, base-url, access-log,
- * max-body, tls-cert, tls-key, trusted-proxies, evidence-max.
+ * max-body, tls-cert, tls-key, trusted-proxies, evidence-max, notify-key-file,
+ * notify-allow, notify-max-attempts, notify-retry-base, notify-retry-max.
  */
 #ifndef SIRT_CONFIG_H
 #define SIRT_CONFIG_H
@@ -28,6 +29,11 @@ struct config {
 	int connection_limit;  /* SIRT_CONNECTION_LIMIT */
 	int per_ip_limit;      /* SIRT_PER_IP_LIMIT */
 	int timeout;           /* SIRT_TIMEOUT: idle connection timeout, seconds */
+	char *notify_key_file; /* SIRT_NOTIFY_KEY_FILE: channel secrets key (default DATA_DIR/notify.key) */
+	char *notify_allow;    /* SIRT_NOTIFY_ALLOW: CIDRs outbound notifications may reach despite the SSRF guard */
+	int notify_max_attempts; /* SIRT_NOTIFY_MAX_ATTEMPTS: delivery attempts before failed */
+	int notify_retry_base; /* SIRT_NOTIFY_RETRY_BASE: first retry delay, seconds */
+	int notify_retry_max;  /* SIRT_NOTIFY_RETRY_MAX: longest retry delay, seconds */
 };
 
 void config_defaults(struct config *c);
