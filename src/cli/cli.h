@@ -41,5 +41,8 @@ int cmd_token(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_channel(int argc, char **argv);
+int cmd_outbox(int argc, char **argv);
+int cmd_clock(int argc, char **argv);
 
 #endif
