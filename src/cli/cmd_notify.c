@@ -338,6 +338,11 @@ int cmd_outbox(int argc, char **argv)
 		      "Shows and retries queued notifications.", opts, &rest) < 0)
 		return 2;
 	rest++; /* index into argv */
+	if (status && strcmp(status, "pending") && strcmp(status, "sent") &&
+	    strcmp(status, "failed") && strcmp(status, "cancelled")) {
+		fprintf(stderr, "sirt: --status must be pending, sent, failed or cancelled\n");
+		return 2;
+	}
 	bool needs_id = !strcmp(sub, "show") || !strcmp(sub, "retry");
 	if ((needs_id && rest != argc - 1) || (!needs_id && rest != argc))
 		return 2;
