@@ -13,6 +13,7 @@ import hmac
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -21,7 +22,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from sirt_harness import Instance, free_port
+from sirt_harness import SIRT, Instance, free_port
 
 
 def verify_signature(secret, headers, body, tolerance=300, now=None):
@@ -160,9 +161,44 @@ NOTIFY_ENV = {
 }
 
 
+class NotifyInstance(Instance):
+    """The server's standard error goes to a file (server.log in the
+    instance's directory): the worker logs every failed delivery, and an
+    unread pipe would fill up and block it."""
+
+    def start(self, *extra, env=None):
+        e = dict(self.env)
+        if env:
+            e.update(env)
+        self.log_path = self.tmp / f"server-{len(list(self.tmp.glob('server-*.log')))}.log"
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([SIRT, "serve", "--listen", "127.0.0.1:0", *extra],
+                                     stdout=subprocess.PIPE, stderr=self._log, env=e, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("listening port="):
+            raise AssertionError("sirt serve did not start: " + self.log_path.read_text())
+        self.port = int(line.strip().split("=")[1])
+        return self
+
+    def stop(self, sig=signal.SIGTERM):
+        if not self.proc:
+            return None
+        self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        rc = self.proc.returncode
+        self.proc = None
+        self._log.close()
+        self.stderr = self.log_path.read_text()
+        return rc
+
+
 def notify_instance(backend, cluster, extra_env=None):
     """An initialised instance whose server may reach 127.0.0.1 receivers."""
-    i = Instance(backend, cluster)
+    i = NotifyInstance(backend, cluster)
     i.env.update(NOTIFY_ENV)
     i.env["SIRT_DATA_DIR"] = str(i.tmp)
     if extra_env:

@@ -312,6 +312,29 @@ def test_cli(ninst, receiver):
     ninst.delete(f"/api/v1/channels/{ch['id']}")
 
 
+def test_restart_loses_nothing(ninst, receiver):
+    """A message claimed by a node that then died is delivered once its lease
+    expires; messages queued before a restart are delivered after it."""
+    ch = add_webhook(ninst, receiver, name="restart", path="/restart")
+    inc = new_incident(ninst, title="Restart")
+    with receiver.lock:
+        receiver.status["/restart"] = 503
+    send(ninst, inc["id"], "queued before the restart")
+    wait_for(lambda: receiver.requests and receiver.requests[-1]["path"] == "/restart",
+             what="first failed attempt")
+    ninst.stop()
+    # as if a node had crashed while holding the lease: it has expired
+    ninst.sql("UPDATE outbox SET leased_by = 'crashed-node', leased_until = 1,"
+              " next_attempt_at = 1 WHERE status = 'pending'")
+    with receiver.lock:
+        del receiver.status["/restart"]
+    ninst.start()
+    wait_for(lambda: receiver.ok("/restart"), timeout=30, what="delivery after restart")
+    msg = outbox(ninst, inc["id"])[0]
+    assert msg["status"] == "sent" and msg["attempts"] == 2
+    ninst.delete(f"/api/v1/channels/{ch['id']}")
+
+
 def test_sigterm_stops_worker_cleanly(backend, cluster):
     i = notify_instance(backend, cluster)
     try:
