@@ -93,9 +93,7 @@ int notify_channel_check(const char *kind, json_t *config, json_t *secrets, bool
 	static const char *const http_schemes[] = {"https", "http", NULL};
 	static const char *const smtp_schemes[] = {"smtp", "smtps", NULL};
 	const char *why;
-	json_t *before = *errors ? json_deep_copy(*errors) : NULL;
-	size_t nbefore = json_array_size(before);
-	json_decref(before);
+	size_t nbefore = json_array_size(*errors);
 	if (config && !json_is_object(config)) {
 		validate_add(errors, "config", "must be an object");
 		return SIRT_EINVAL;
@@ -106,13 +104,15 @@ int notify_channel_check(const char *kind, json_t *config, json_t *secrets, bool
 	}
 	const char *k;
 	json_t *v;
-	if (secrets)
-		json_object_foreach(secrets, k, v) if (!json_is_string(v) ||
-						       strlen(json_string_value(v)) > URL_MAX) {
+	if (secrets) {
+		json_object_foreach(secrets, k, v) {
+			if (json_is_string(v) && strlen(json_string_value(v)) <= URL_MAX)
+				continue;
 			char f[160];
 			snprintf(f, sizeof(f), "secrets.%.100s", k);
 			validate_add(errors, f, "must be a string of at most 2048 characters");
 		}
+	}
 	if (!strcmp(kind, "email")) {
 		static const char *const ck[] = {"url", "starttls", "from", "to", "username", NULL};
 		static const char *const sk[] = {"password", NULL};
@@ -151,10 +151,11 @@ int notify_channel_check(const char *kind, json_t *config, json_t *secrets, bool
 			validate_add(errors, "config.to", "must be a list of 1 to 50 addresses");
 		} else {
 			size_t i;
-			json_array_foreach(to, i, v) if (!json_is_string(v) ||
-							 !email_valid(json_string_value(v))) {
-				validate_add(errors, "config.to", "contains an invalid address");
-				break;
+			json_array_foreach(to, i, v) {
+				if (!json_is_string(v) || !email_valid(json_string_value(v))) {
+					validate_add(errors, "config.to", "contains an invalid address");
+					break;
+				}
 			}
 		}
 		json_t *u = json_object_get(config, "username");

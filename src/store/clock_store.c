@@ -377,8 +377,10 @@ static int eval_clock(struct db *db, int64_t incident_id, int64_t clock_id, cons
 	json_t *rem = json_loads(reminders ? reminders : DEFAULT_REMINDERS, 0, &je);
 	size_t k;
 	json_t *v;
-	json_array_foreach(rem, k, v) if (e->nleads < CLOCK_REMINDERS_MAX)
-		e->leads[e->nleads++] = json_integer_value(v) * 3600;
+	json_array_foreach(rem, k, v) {
+		if (e->nleads < CLOCK_REMINDERS_MAX)
+			e->leads[e->nleads++] = json_integer_value(v) * 3600;
+	}
 	json_decref(rem);
 	int64_t lead = 0;
 	for (size_t i = 0; i < e->nleads; i++)

@@ -98,7 +98,10 @@ static json_t *secret_names(json_t *secrets)
 	json_t *a = json_array();
 	const char *k;
 	json_t *v;
-	json_object_foreach(secrets, k, v) json_array_append_new(a, json_string(k));
+	json_object_foreach(secrets, k, v) {
+		(void)v;
+		json_array_append_new(a, json_string(k));
+	}
 	return a;
 }
 

@@ -66,7 +66,7 @@ CREATE TABLE clock_submissions (
 CREATE INDEX clock_submissions_clock ON clock_submissions(clock_id, stage, submitted_at);
 
 -- Reminders and breach notices already raised, so each goes out once
--- across all nodes: alert is "breach" or "remind:<hours>".
+-- across all nodes: alert is "breach" or "remind_<hours>h".
 CREATE TABLE clock_alerts (
 	clock_id BIGINT NOT NULL REFERENCES incident_clocks(id),
 	stage TEXT NOT NULL,
