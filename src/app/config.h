@@ -3,8 +3,9 @@
  * variables (SIRT_*), the config file (--config FILE or SIRT_CONFIG), built-in
  * defaults. The file is "key = value" lines; '#' starts a comment. Keys are
  * the long flag names: db, listen, threads, data-dir, base-url, access-log,
- * max-body, tls-cert, tls-key, trusted-proxies, evidence-max, notify-key-file,
- * notify-allow, notify-max-attempts, notify-retry-base, notify-retry-max.
+ * max-body, tls-cert, tls-key, trusted-proxies, evidence-max, blob-store,
+ * notify-key-file, notify-allow, notify-max-attempts, notify-retry-base,
+ * notify-retry-max.
  */
 #ifndef SIRT_CONFIG_H
 #define SIRT_CONFIG_H
@@ -23,6 +24,7 @@ struct config {
 	char *tls_cert;        /* SIRT_TLS_CERT */
 	char *tls_key;         /* SIRT_TLS_KEY */
 	char *trusted_proxies; /* SIRT_TRUSTED_PROXIES: comma-separated addresses */
+	char *blob_store;      /* SIRT_BLOB_STORE: evidence files in "fs" (data dir) or "db" */
 	int threads;           /* SIRT_THREADS */
 	size_t max_body;       /* SIRT_MAX_BODY: default JSON body ceiling */
 	size_t evidence_max;   /* SIRT_EVIDENCE_MAX: upload ceiling */

@@ -6,6 +6,7 @@
 #include "auth/passwd.h"
 #include "cli/cli.h"
 #include "store/account_store.h"
+#include "store/plan_store.h"
 #include "util/xalloc.h"
 
 struct init_job {
@@ -39,7 +40,11 @@ static int init_tx(struct db *db, void *arg)
 		rc = user_set_password(db, &j->ac, user_id, j->hash);
 	if (rc < 0)
 		return rc;
-	return membership_set(db, &j->ac, org_id, user_id, "admin", 0);
+	rc = membership_set(db, &j->ac, org_id, user_id, "admin", 0);
+	if (rc < 0)
+		return rc;
+	/* issue 5: the starter incident response plan as a first draft (idempotent) */
+	return plan_init_starter(db, &j->ac, org_id);
 }
 
 static bool email_plausible(const char *e)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "http/http.h"
 #include "http/metrics.h"
@@ -109,6 +110,7 @@ static struct req *req_new(struct app *app, struct MHD_Connection *c, const char
 	r->path = arena_strdup(&r->arena, url);
 	r->route_index = -1;
 	r->status = 500;
+	r->body_fd = -1;
 	rand_hex(r->request_id, 16);
 	client_address(r, c);
 	return r;
@@ -116,6 +118,12 @@ static struct req *req_new(struct app *app, struct MHD_Connection *c, const char
 
 static void req_free(struct req *r)
 {
+	if (r->cleanup)
+		r->cleanup(r);
+	if (r->body_free)
+		r->body_free(r->body_cls);
+	if (r->body_fd >= 0)
+		close(r->body_fd);
 	sb_free(&r->out);
 	arena_free(&r->arena);
 	free(r);
@@ -228,12 +236,28 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct req *r)
 	size_t len;
 	if (strcmp(r->method, "HEAD") == 0)
 		sb_reset(&r->out);
-	char *body = sb_steal(&r->out, &len);
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(body);
-		return MHD_NO;
+	struct MHD_Response *resp;
+	bool head = strcmp(r->method, "HEAD") == 0;
+	if (r->body_reader && !head) {
+		/* the response owns the reader's state from here on */
+		resp = MHD_create_response_from_callback(
+			r->body_size < 0 ? MHD_SIZE_UNKNOWN : (uint64_t)r->body_size, 64 * 1024,
+			r->body_reader, r->body_cls, r->body_free);
+		r->body_free = NULL;
+		if (!resp)
+			return MHD_NO;
+	} else if (r->body_fd >= 0 && !head) {
+		resp = MHD_create_response_from_fd((uint64_t)r->body_size, r->body_fd);
+		if (!resp)
+			return MHD_NO;
+		r->body_fd = -1; /* closed by libmicrohttpd */
+	} else {
+		char *body = sb_steal(&r->out, &len);
+		resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		if (!resp) {
+			free(body);
+			return MHD_NO;
+		}
 	}
 	bool html = r->content_type && strncmp(r->content_type, "text/html", 9) == 0;
 	if (r->content_type)
@@ -286,7 +310,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		int n;
 		r->route = &router_table(&n)[idx];
 		r->route_index = idx;
-		size_t max = r->route->body_max ? r->route->body_max : app->cfg.max_body;
+		size_t max = r->route->body_max ? r->route->body_max
+			     : r->route->stream  ? app->cfg.evidence_max /* uploads */
+						 : app->cfg.max_body;
 		const char *cl = req_header(r, "Content-Length");
 		const char *te = req_header(r, "Transfer-Encoding");
 		bool has_body = (cl && strcmp(cl, "0") != 0) || te;

@@ -1,0 +1,49 @@
+/*
+ * SQLite full-text index maintenance for the incident log. The FTS5 tables
+ * are external-content tables over incidents, incident_timeline and
+ * incident_indicators; every write to those rows calls one of these in the
+ * same transaction. Removing an entry from an external-content index needs
+ * the values it was indexed with, so callers pass the old ones. On
+ * PostgreSQL the generated tsvector columns do this and these are no-ops.
+ */
+#include "store/incident_internal.h"
+
+int incident_fts_record(struct db *db, int64_t id, const char *old_title, const char *old_desc,
+			const char *title, const char *desc)
+{
+	if (db_is_postgres(db))
+		return 0;
+	int rc = 0;
+	if (old_title)
+		rc = db_exec(db, "INSERT INTO incidents_fts(incidents_fts, rowid, title, description)"
+				 " VALUES ('delete', $1, $2, $3)",
+			     3, DBV(DB_INT(id), DB_TEXT(old_title), DB_TEXT(old_desc ? old_desc : "")));
+	if (rc == 0 && title)
+		rc = db_exec(db, "INSERT INTO incidents_fts(rowid, title, description) VALUES ($1, $2, $3)",
+			     3, DBV(DB_INT(id), DB_TEXT(title), DB_TEXT(desc ? desc : "")));
+	return rc;
+}
+
+int incident_fts_timeline(struct db *db, int64_t id, const char *text)
+{
+	if (db_is_postgres(db))
+		return 0;
+	return db_exec(db, "INSERT INTO timeline_fts(rowid, text) VALUES ($1, $2)", 2,
+		       DBV(DB_INT(id), DB_TEXT(text)));
+}
+
+int incident_fts_indicator(struct db *db, int64_t id, const char *old_value, const char *old_desc,
+			   const char *value, const char *desc)
+{
+	if (db_is_postgres(db))
+		return 0;
+	int rc = 0;
+	if (old_value)
+		rc = db_exec(db, "INSERT INTO indicators_fts(indicators_fts, rowid, value, description)"
+				 " VALUES ('delete', $1, $2, $3)",
+			     3, DBV(DB_INT(id), DB_TEXT(old_value), DB_TEXT(old_desc ? old_desc : "")));
+	if (rc == 0 && value)
+		rc = db_exec(db, "INSERT INTO indicators_fts(rowid, value, description) VALUES ($1, $2, $3)",
+			     3, DBV(DB_INT(id), DB_TEXT(value), DB_TEXT(desc ? desc : "")));
+	return rc;
+}

@@ -1,0 +1,409 @@
+/*
+ * The incident list: filters, full-text search, sorting and keyset
+ * pagination.
+ *
+ * The SQL is assembled from fixed fragments only; every value is a bound
+ * parameter with a fixed number:
+ *   $1 org  $2 status  $3 severity  $4 category  $5 assignee  $6 commander
+ *   $7 tag  $8 personal_data  $9..$14 date ranges  $15 cursor key
+ *   $16 cursor id  $17 limit  $18.. search terms
+ *
+ * Keyset pagination for every sort: rows are ordered by (sort time, id) in
+ * the chosen direction, and the cursor carries the last row's pair plus the
+ * sort it belongs to. detected_at and resolved_at may be unset; such rows come
+ * after all the others in both directions, ordered by id. A page is read in
+ * two phases: rows with a value ("v") by a range scan on (org, time, id),
+ * then, once those are exhausted, rows without ("n") by a range scan on id.
+ * The cursor says which phase it is in:
+ *     <sort><dir>.v<time>.<id>   or   <sort><dir>.n.<id>
+ * with sort c(reated) d(etected) r(esolved) u(pdated) and dir a(sc)/d(esc).
+ *
+ * Full-text search: each word of q must occur in the incident's title or
+ * description, in one of its timeline entries or in one of its indicators.
+ * A word is matched as a phrase of the tokenizer's tokens (so "10.0.0.1" or
+ * "evil.example.com" match as written). SQLite: FTS5 tables over the three
+ * tables; PostgreSQL: generated tsvector columns with GIN indexes.
+ */
+#include "store/incident_store.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/incident_internal.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+#define Q_MAX 500
+#define TERMS_MAX 8
+#define TERM_MAX 100
+
+struct sortdef {
+	const char *name;
+	char code;
+	const char *col;
+	bool nullable;
+};
+
+static const struct sortdef sorts[] = {
+	{"created_at", 'c', "i.created_at", false},
+	{"detected_at", 'd', "i.detected_at", true},
+	{"resolved_at", 'r', "i.resolved_at", true},
+	{"updated_at", 'u', "i.updated_at", false},
+	{NULL, 0, NULL, false},
+};
+
+struct cursor {
+	char sort;
+	bool asc;
+	bool null_phase;
+	int64_t key;
+	int64_t id;
+};
+
+#define PAGE_MAX 201 /* the API's limit 200, plus one */
+
+/* A page being read: the records and each one's sort key and row id. */
+struct page {
+	json_t *arr;
+	int n;
+	int64_t key[PAGE_MAX];
+	bool null[PAGE_MAX];
+	int64_t id[PAGE_MAX];
+};
+
+struct terms {
+	int n;
+	char *t[TERMS_MAX];
+};
+
+static const struct sortdef *sort_of(const char *name)
+{
+	if (!name || !*name)
+		return &sorts[0];
+	for (const struct sortdef *s = sorts; s->name; s++)
+		if (strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
+static int cursor_parse(const char *s, struct cursor *c)
+{
+	/* <sort><dir>.v<time>.<id> | <sort><dir>.n.<id> */
+	if (!s || strlen(s) < 6 || strlen(s) > 60 || s[2] != '.')
+		return SIRT_EINVAL;
+	c->sort = s[0];
+	if (s[1] != 'a' && s[1] != 'd')
+		return SIRT_EINVAL;
+	c->asc = s[1] == 'a';
+	const char *p = s + 3;
+	char *end;
+	c->key = 0;
+	if (*p == 'n') {
+		c->null_phase = true;
+		p++;
+	} else if (*p == 'v') {
+		c->null_phase = false;
+		p++;
+		if (!isdigit((unsigned char)*p) && *p != '-')
+			return SIRT_EINVAL;
+		c->key = strtoll(p, &end, 10);
+		p = end;
+	} else {
+		return SIRT_EINVAL;
+	}
+	if (*p != '.' || !isdigit((unsigned char)p[1]))
+		return SIRT_EINVAL;
+	c->id = strtoll(p + 1, &end, 10);
+	if (*end || c->id <= 0)
+		return SIRT_EINVAL;
+	return 0;
+}
+
+static bool term_char(unsigned char c)
+{
+	return isalnum(c) || c >= 0x80;
+}
+
+/* Splits q into words worth searching for; words without a letter or digit
+ * are dropped. */
+static int terms_split(const char *q, struct terms *t, char *why, size_t whylen)
+{
+	t->n = 0;
+	if (!q)
+		return 0;
+	if (strlen(q) > Q_MAX) {
+		snprintf(why, whylen, "q must be at most %d characters", Q_MAX);
+		return SIRT_EINVAL;
+	}
+	const char *p = q;
+	while (*p) {
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		const char *s = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		size_t n = (size_t)(p - s);
+		if (!n)
+			break;
+		/* trailing sentence punctuation is not part of the word */
+		while (n > 1 && strchr(".,;:!?\"'()", s[n - 1]))
+			n--;
+		bool useful = false;
+		for (size_t i = 0; i < n; i++)
+			useful |= term_char((unsigned char)s[i]);
+		if (!useful)
+			continue;
+		if (n > TERM_MAX) {
+			snprintf(why, whylen, "each word of q must be at most %d characters", TERM_MAX);
+			goto fail;
+		}
+		if (t->n == TERMS_MAX) {
+			snprintf(why, whylen, "q may have at most %d words", TERMS_MAX);
+			goto fail;
+		}
+		t->t[t->n++] = xstrndup(s, n);
+	}
+	if (t->n == 0) {
+		snprintf(why, whylen, "q has no word to search for");
+		return SIRT_EINVAL;
+	}
+	return 0;
+fail:
+	for (int i = 0; i < t->n; i++)
+		free(t->t[i]);
+	t->n = 0;
+	return SIRT_EINVAL;
+}
+
+static void terms_free(struct terms *t)
+{
+	for (int i = 0; i < t->n; i++)
+		free(t->t[i]);
+	t->n = 0;
+}
+
+int incident_filter_check(const struct incident_filter *f, char *why, size_t whylen)
+{
+	const struct sortdef *s = sort_of(f->sort);
+	if (!s) {
+		snprintf(why, whylen, "sort must be one of created_at, detected_at, resolved_at, updated_at");
+		return SIRT_EINVAL;
+	}
+	if (f->cursor && *f->cursor) {
+		struct cursor c;
+		if (cursor_parse(f->cursor, &c) < 0) {
+			snprintf(why, whylen, "cursor is not one this server returned");
+			return SIRT_EINVAL;
+		}
+		if (c.sort != s->code || c.asc != f->ascending) {
+			snprintf(why, whylen, "cursor belongs to a different sort; start again without it");
+			return SIRT_EINVAL;
+		}
+		if (c.null_phase && !s->nullable) {
+			snprintf(why, whylen, "cursor is not one this server returned");
+			return SIRT_EINVAL;
+		}
+	}
+	if (f->q) {
+		struct terms t;
+		if (terms_split(f->q, &t, why, whylen) < 0)
+			return SIRT_EINVAL;
+		terms_free(&t);
+	}
+	return 0;
+}
+
+static void add_filters(struct strbuf *sql, const struct incident_filter *f, const struct terms *t,
+			bool pg)
+{
+	sb_puts(sql, " WHERE i.org_id = $1");
+	if (f->status)
+		sb_puts(sql, " AND i.status = $2");
+	if (f->severity)
+		sb_puts(sql, " AND i.severity = $3");
+	if (f->category)
+		sb_puts(sql, " AND i.category = $4");
+	if (f->assignee)
+		sb_puts(sql, " AND i.id IN (SELECT a.incident_id FROM incident_assignees a"
+			     " WHERE a.user_id = (SELECT au.id FROM users au WHERE au.email = $5))");
+	if (f->commander)
+		sb_puts(sql, " AND i.commander_id = (SELECT cu.id FROM users cu WHERE cu.email = $6)");
+	if (f->tag)
+		sb_puts(sql, " AND i.id IN (SELECT g.incident_id FROM incident_tags g"
+			     " WHERE g.org_id = $1 AND g.tag = $7)");
+	if (f->personal_data != PD_ANY)
+		sb_puts(sql, " AND i.personal_data = $8");
+	if (f->detected_from)
+		sb_puts(sql, " AND i.detected_at >= $9");
+	if (f->detected_to)
+		sb_puts(sql, " AND i.detected_at <= $10");
+	if (f->created_from)
+		sb_puts(sql, " AND i.created_at >= $11");
+	if (f->created_to)
+		sb_puts(sql, " AND i.created_at <= $12");
+	if (f->resolved_from)
+		sb_puts(sql, " AND i.resolved_at >= $13");
+	if (f->resolved_to)
+		sb_puts(sql, " AND i.resolved_at <= $14");
+	for (int k = 0; k < t->n; k++) {
+		int p = 18 + k;
+		if (pg)
+			sb_printf(sql,
+				  " AND i.id IN (SELECT s.id FROM incidents s WHERE s.org_id = $1"
+				  " AND s.search @@ phraseto_tsquery('simple', $%d)"
+				  " UNION SELECT tl.incident_id FROM incident_timeline tl WHERE tl.org_id = $1"
+				  " AND tl.search @@ phraseto_tsquery('simple', $%d)"
+				  " UNION SELECT ix.incident_id FROM incident_indicators ix WHERE ix.org_id = $1"
+				  " AND ix.search @@ phraseto_tsquery('simple', $%d))",
+				  p, p, p);
+		else
+			sb_printf(sql,
+				  " AND i.id IN (SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH $%d"
+				  " UNION SELECT tl.incident_id FROM timeline_fts JOIN incident_timeline tl"
+				  " ON tl.id = timeline_fts.rowid WHERE timeline_fts MATCH $%d"
+				  " UNION SELECT ix.incident_id FROM indicators_fts JOIN incident_indicators ix"
+				  " ON ix.id = indicators_fts.rowid WHERE indicators_fts MATCH $%d)",
+				  p, p, p);
+	}
+}
+
+/* Runs one phase; appends up to `want` rows to arr. */
+static int run_phase(struct db *db, int64_t org_id, const struct incident_filter *f,
+		     const struct terms *t, char **bound_terms, const struct sortdef *s,
+		     bool null_phase, const struct cursor *after, int want, struct page *pg_out)
+{
+	bool pg = db_is_postgres(db);
+	const char *dir = f->ascending ? "ASC" : "DESC";
+	const char *cmp = f->ascending ? ">" : "<";
+	struct strbuf sql;
+	sb_init(&sql, 16384);
+	/* The page's ids first, the full records (with their correlated
+	 * subqueries) only for those: a sort over many matches then moves ids,
+	 * not records. */
+	sb_printf(&sql, "SELECT %s, %s FROM (SELECT i.id AS page_id FROM incidents i",
+		  incident_record_cols(db), s->col);
+	add_filters(&sql, f, t, pg);
+	struct strbuf order;
+	sb_init(&order, 200);
+	if (null_phase) {
+		sb_printf(&sql, " AND %s IS NULL", s->col);
+		if (after)
+			sb_printf(&sql, " AND i.id %s $16", cmp);
+		sb_printf(&order, " ORDER BY i.id %s", dir);
+	} else {
+		if (s->nullable)
+			sb_printf(&sql, " AND %s IS NOT NULL", s->col);
+		if (after)
+			sb_printf(&sql, " AND (%s, i.id) %s (CAST($15 AS BIGINT), CAST($16 AS BIGINT))",
+				  s->col, cmp);
+		sb_printf(&order, " ORDER BY %s %s, i.id %s", s->col, dir, dir);
+	}
+	sb_printf(&sql, "%s LIMIT $17) page JOIN incidents i ON i.id = page.page_id%s", sb_str(&order),
+		  sb_str(&order));
+	sb_free(&order);
+	if (sb_status(&sql) < 0) {
+		sb_free(&sql);
+		return SIRT_ETOOBIG;
+	}
+	int pd = f->personal_data == PD_YES ? 1 : 0;
+	struct db_val v[18 + TERMS_MAX] = {
+		DB_INT(org_id), DB_TEXT(f->status), DB_TEXT(f->severity), DB_TEXT(f->category),
+		DB_TEXT(f->assignee), DB_TEXT(f->commander), DB_TEXT(f->tag), DB_INT(pd),
+		DB_INT(f->detected_from), DB_INT(f->detected_to), DB_INT(f->created_from),
+		DB_INT(f->created_to), DB_INT(f->resolved_from), DB_INT(f->resolved_to),
+		DB_INT(after ? after->key : 0), DB_INT(after ? after->id : 0), DB_INT(want),
+	};
+	for (int k = 0; k < TERMS_MAX; k++)
+		v[17 + k] = k < t->n ? DB_TEXT(bound_terms[k]) : DB_NULL();
+	struct db_res *r;
+	int rc = db_query(db, &r, sb_str(&sql), 17 + t->n, v);
+	sb_free(&sql);
+	if (rc < 0)
+		return rc;
+	int col = -1;
+	while (db_next(r) && pg_out->n < PAGE_MAX) {
+		if (col < 0)
+			col = db_ncols(r) - 1;
+		json_array_append_new(pg_out->arr, incident_row_json(r));
+		pg_out->null[pg_out->n] = db_isnull(r, col);
+		pg_out->key[pg_out->n] = db_int(r, col);
+		pg_out->id[pg_out->n] = db_int(r, 0);
+		pg_out->n++;
+	}
+	db_res_free(r);
+	return 0;
+}
+
+int incident_list(struct db *db, int64_t org_id, const struct incident_filter *f, json_t **items,
+		  char **next_cursor)
+{
+	char why[200];
+	*next_cursor = NULL;
+	if (incident_filter_check(f, why, sizeof(why)) < 0)
+		return SIRT_EINVAL;
+	const struct sortdef *s = sort_of(f->sort);
+	struct cursor cur = {0}, *after = NULL;
+	if (f->cursor && *f->cursor) {
+		if (cursor_parse(f->cursor, &cur) < 0)
+			return SIRT_EINVAL;
+		after = &cur;
+	} else if (f->cursor_id && s->code == 'c' && !f->ascending) {
+		cur = (struct cursor){.sort = 'c', .key = f->cursor_created, .id = f->cursor_id};
+		after = &cur;
+	}
+	struct terms t = {0};
+	char *bound[TERMS_MAX] = {0};
+	if (f->q && terms_split(f->q, &t, why, sizeof(why)) < 0)
+		return SIRT_EINVAL;
+	for (int k = 0; k < t.n; k++) {
+		if (db_is_postgres(db)) {
+			bound[k] = xstrdup(t.t[k]);
+			continue;
+		}
+		/* an FTS5 phrase: "word" with inner quotes doubled */
+		struct strbuf b;
+		sb_init(&b, 4 * TERM_MAX);
+		sb_putc(&b, '"');
+		for (const char *p = t.t[k]; *p; p++) {
+			if (*p == '"')
+				sb_putc(&b, '"');
+			sb_putc(&b, *p);
+		}
+		sb_putc(&b, '"');
+		bound[k] = sb_steal(&b, NULL);
+	}
+	int limit = f->limit > 0 && f->limit < PAGE_MAX ? f->limit : 50;
+	struct page *page = xcalloc(1, sizeof(*page));
+	page->arr = json_array();
+	int rc = 0;
+	/* one row more than asked tells whether there is a next page */
+	if (!after || !after->null_phase)
+		rc = run_phase(db, org_id, f, &t, bound, s, false, after, limit + 1, page);
+	if (rc == 0 && s->nullable && page->n < limit + 1)
+		rc = run_phase(db, org_id, f, &t, bound, s, true,
+			       after && after->null_phase ? after : NULL, limit + 1 - page->n, page);
+	for (int k = 0; k < t.n; k++)
+		free(bound[k]);
+	terms_free(&t);
+	if (rc < 0) {
+		json_decref(page->arr);
+		free(page);
+		return rc;
+	}
+	if (page->n > limit) {
+		/* the cursor is the last row shown, not the extra one */
+		json_array_remove(page->arr, (size_t)limit);
+		int l = limit - 1;
+		if (page->null[l])
+			*next_cursor = xasprintf("%c%c.n.%lld", s->code, f->ascending ? 'a' : 'd',
+						 (long long)page->id[l]);
+		else
+			*next_cursor = xasprintf("%c%c.v%lld.%lld", s->code, f->ascending ? 'a' : 'd',
+						 (long long)page->key[l], (long long)page->id[l]);
+	}
+	*items = page->arr;
+	free(page);
+	return 0;
+}
