@@ -117,6 +117,11 @@ def test_signed_webhook_delivery(ninst, receiver):
     items = wait_for(lambda: [m for m in outbox(ninst, inc["id"]) if m["status"] == "sent"],
                      what="sent status")
     assert items[0]["attempts"] == 1 and items[0]["last_status"] == 200
+    tl = ninst.get(f"/api/v1/incidents/{inc['id']}/timeline")
+    assert tl.status == 200, tl
+    comm = [e for e in tl.json["items"] if e["kind"] == "communication"]
+    assert len(comm) == 1 and "Ransomware: file server encrypted" in comm[0]["text"]
+    assert "via signed (webhook" in comm[0]["text"]
     one = ninst.get(f"/api/v1/outbox/{items[0]['id']}").json
     assert one["attempt_log"][0]["ok"] is True and one["attempt_log"][0]["response_status"] == 200
     ninst.delete(f"/api/v1/channels/{ch['id']}")
