@@ -9,6 +9,9 @@ ROUTES_DECLARE(api_system);
 ROUTES_DECLARE(api_evidence);
 ROUTES_DECLARE(api_incident_io);
 ROUTES_DECLARE(api_incidents);
+ROUTES_DECLARE(api_channels);
+ROUTES_DECLARE(api_outbox);
+ROUTES_DECLARE(api_clocks);
 ROUTES_DECLARE(web_static);
 ROUTES_DECLARE(api_incident_parts);
 ROUTES_DECLARE(api_plans);
@@ -34,6 +37,9 @@ const struct route_module route_modules[] = {
 	{"evidence", api_evidence_routes, &api_evidence_routes_count},
 	{"incident_io", api_incident_io_routes, &api_incident_io_routes_count}, /* before incidents: export is not an {id} */
 	{"incidents", api_incidents_routes, &api_incidents_routes_count},
+	{"channels", api_channels_routes, &api_channels_routes_count},
+	{"outbox", api_outbox_routes, &api_outbox_routes_count},
+	{"clocks", api_clocks_routes, &api_clocks_routes_count},
 	{"web-static", web_static_routes, &web_static_routes_count},
 	{"incident_parts", api_incident_parts_routes, &api_incident_parts_routes_count},
 	{"plans", api_plans_routes, &api_plans_routes_count},
