@@ -36,9 +36,12 @@ static const char *const statuses[] = {"new", "triage", "containment", "eradicat
 				       "resolved", "closed", "rejected", NULL};
 static const char *const phases[] = {"new", "triage", "containment", "eradication", "recovery",
 				     "resolved", "closed", NULL};
-static const char *const sorts[] = {"created_at", "detected_at", "resolved_at", "updated_at", NULL};
-static const char *const sort_labels[] = {"Date reported", "Date detected", "Date resolved",
+/* the log's default order is by detection: the date and time it shows */
+static const char *const sorts[] = {"detected_at", "created_at", "resolved_at", "updated_at", NULL};
+static const char *const sort_labels[] = {"Date detected", "Date reported", "Date resolved",
 					  "Last updated", NULL};
+static const char *const sort_captions[] = {"date detected", "date reported", "date resolved",
+					    "last update", NULL};
 
 static int show_incident(struct req *r, const char *ref, json_t *state, int status);
 static const char *inc_path(struct req *r, const char *key, const char *suffix);
@@ -222,10 +225,12 @@ static int h_list(struct req *r)
 	json_object_set_new(m, "advanced", json_boolean(advanced));
 	json_object_set_new(m, "filters", filters);
 	json_decref(export);
-	const char *sl = sort_labels[0];
+	const char *sl = sort_captions[0];
 	for (int i = 0; sorts[i]; i++)
 		if (f.sort && !strcmp(sorts[i], f.sort))
-			sl = sort_labels[i];
+			sl = sort_captions[i];
+	if (!f.sort)
+		f.sort = sorts[0];
 	json_object_set_new(m, "sort_label", json_string(sl));
 	json_object_set_new(m, "ascending", json_boolean(f.ascending));
 	if (f.cursor)
@@ -432,6 +437,7 @@ static json_t *transitions_view(struct req *r, json_t *rec, json_t *state)
 	json_t *a = json_array();
 	json_t *st = json_object_get(state, "transition");
 	const char *err_to = json_string_value(json_object_get(st, "to"));
+	bool primary = false; /* the first step forward is the suggested one */
 	for (int i = 0; statuses[i]; i++) {
 		const char *to = statuses[i];
 		if (!lifecycle_can_transition(cur, to))
@@ -457,8 +463,8 @@ static json_t *transitions_view(struct req *r, json_t *rec, json_t *state)
 		}
 		json_t *t = json_pack("{s:s, s:s, s:s, s:s}", "to", to, "kind", kind, "label", label,
 				      "status_label", tl);
-		json_object_set_new(t, "primary", json_boolean(!strcmp(kind, "plain") &&
-								!json_array_size(a)));
+		json_object_set_new(t, "primary", json_boolean(!primary && !strcmp(kind, "plain")));
+		primary = primary || !strcmp(kind, "plain");
 		if (err_to && !strcmp(err_to, to)) {
 			json_object_set_new(t, "open", json_true());
 			json_object_set(t, "errors", json_object_get(st, "errors"));

@@ -100,7 +100,7 @@ static void open_figure(struct strbuf *out, const struct chart *c, double w, dou
 		text(out, c->desc);
 		sb_puts(out, "</desc>\n");
 	}
-	sb_puts(out, "<g font-family=\"system-ui, sans-serif\" font-size=\"12\" fill=\"#1b1f24\">\n");
+	sb_puts(out, "<g font-family=\"system-ui, sans-serif\" font-size=\"13\" fill=\"#1b1f24\">\n");
 }
 
 static void legend_swatch(struct strbuf *out, const struct chart *c, int s, bool lines)
@@ -369,11 +369,13 @@ int svg_hbar_chart(struct strbuf *out, const struct chart *c)
 	}
 	if (longest > 24)
 		longest = 24;
-	double left = 12 + 7.0 * (double)longest, h = TOP + ROW * c->ncats + 8;
-	double room = W - RIGHT - left - 40;
+	/* narrower than the others: it sits in a side column, and its labels
+	 * should read at the same size as the page's */
+	double w = 420, left = 12 + 7.0 * (double)longest, h = TOP + ROW * c->ncats + 8;
+	double room = w - RIGHT - left - 40;
 	if (!(max > 0))
 		max = 1;
-	open_figure(out, c, W, h);
+	open_figure(out, c, w, h);
 	const char *col = colour_of(c, 0);
 	for (int i = 0; i < c->ncats; i++) {
 		double y = TOP + ROW * i, len = v[i] > 0 ? v[i] / max * room : 0;
