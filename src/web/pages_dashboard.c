@@ -156,7 +156,7 @@ static int h_dashboard(struct req *r)
 	struct strbuf sb;
 	sb_init(&sb, 1 << 20);
 	rc = svg_bar_chart(&sb, &c1);
-	json_object_set_new(m, "chart_months", chart_html(rc, &sb));
+	json_object_set_new(m, "chart_months_html", chart_html(rc, &sb));
 
 	struct chart_series ts[] = {{"MTTA (acknowledge)", "#0b57d0", mtta},
 				    {"MTTC (contain)", "#0f766e", mttc},
@@ -168,7 +168,7 @@ static int h_dashboard(struct req *r)
 			   .cats = cats, .nseries = 3, .series = ts};
 	sb_init(&sb, 1 << 20);
 	rc = svg_line_chart(&sb, &c2);
-	json_object_set_new(m, "chart_times", chart_html(rc, &sb));
+	json_object_set_new(m, "chart_times_html", chart_html(rc, &sb));
 
 	struct chart_series os[] = {{"Open incidents", "#1e3a8a", st_values}};
 	struct chart c3 = {.title = "Open incidents by status", .unit = "incidents",
@@ -176,7 +176,7 @@ static int h_dashboard(struct req *r)
 			   .series = os};
 	sb_init(&sb, 1 << 20);
 	rc = svg_hbar_chart(&sb, &c3);
-	json_object_set_new(m, "chart_status", chart_html(rc, &sb));
+	json_object_set_new(m, "chart_status_html", chart_html(rc, &sb));
 
 	size_t i;
 	json_t *e;
