@@ -548,7 +548,26 @@ static int show_incident(struct req *r, const char *ref, json_t *state, int stat
 	json_object_set_new(m, "inc", inc);
 	json_object_set_new(m, "phases",
 			    phases_view(r, json_string_value(json_object_get(rec, "status"))));
-	json_object_set_new(m, "transitions", transitions_view(r, rec, state));
+	json_t *trs = transitions_view(r, rec, state);
+	json_t *st_tr = json_object_get(state, "transition");
+	bool shown = false;
+	size_t ti;
+	json_t *te;
+	json_array_foreach(trs, ti, te)
+		shown = shown || json_is_true(json_object_get(te, "open"));
+	if (st_tr && !shown) {
+		/* the status moved on, or the step is not allowed: say why on top */
+		const char *why = json_string_value(json_object_get(st_tr, "error"));
+		const char *kk;
+		json_t *ev;
+		json_object_foreach(json_object_get(st_tr, "errors"), kk, ev)
+			if (!why)
+				why = json_string_value(ev);
+		json_object_set_new(m, "flash",
+				    json_pack("{s:s, s:s+}", "kind", "error", "text",
+					      "The status was not changed: ", why ? why : "not allowed"));
+	}
+	json_object_set_new(m, "transitions", trs);
 	json_object_set_new(m, "resolutions", pages_options(r, NULL, incident_resolutions));
 	json_object_set_new(m, "root_causes", pages_options(r, NULL, root_cause_categories));
 	json_object_set_new(m, "reject_reasons", pages_options(r, NULL, reject_reasons));
