@@ -26,12 +26,16 @@ static const struct key keys[] = {
 	{"tls-cert", "SIRT_TLS_CERT", K_STR, S(tls_cert), 0, 0},
 	{"tls-key", "SIRT_TLS_KEY", K_STR, S(tls_key), 0, 0},
 	{"trusted-proxies", "SIRT_TRUSTED_PROXIES", K_STR, S(trusted_proxies), 0, 0},
+	{"blob-store", "SIRT_BLOB_STORE", K_STR, S(blob_store), 0, 0},
 	{"threads", "SIRT_THREADS", K_INT, S(threads), 1, 1024},
 	{"max-body", "SIRT_MAX_BODY", K_SIZE, S(max_body), 1024, 1LL << 30},
 	{"evidence-max", "SIRT_EVIDENCE_MAX", K_SIZE, S(evidence_max), 1024, 1LL << 40},
 	{"connection-limit", "SIRT_CONNECTION_LIMIT", K_INT, S(connection_limit), 1, 100000},
 	{"per-ip-limit", "SIRT_PER_IP_LIMIT", K_INT, S(per_ip_limit), 0, 100000},
 	{"timeout", "SIRT_TIMEOUT", K_INT, S(timeout), 1, 3600},
+	{"session-idle", "SIRT_SESSION_IDLE", K_INT, S(session_idle), 1, 30 * 86400},
+	{"session-max", "SIRT_SESSION_MAX", K_INT, S(session_max), 60, 366 * 86400},
+	{"audit-key", "SIRT_AUDIT_KEY", K_STR, S(audit_key), 0, 0},
 };
 #undef S
 
@@ -41,12 +45,15 @@ void config_defaults(struct config *c)
 	c->listen = xstrdup("127.0.0.1:8080");
 	c->data_dir = xstrdup("data");
 	c->access_log = xstrdup("stderr");
+	c->blob_store = xstrdup("fs");
 	c->threads = 8;
 	c->max_body = 1 << 20;
 	c->evidence_max = (size_t)100 << 20;
 	c->connection_limit = 1024;
 	c->per_ip_limit = 0;
 	c->timeout = 30;
+	c->session_idle = 3600;      /* 1 hour without a request */
+	c->session_max = 12 * 3600;  /* 12 hours after sign-in */
 }
 
 void config_free(struct config *c)
@@ -67,6 +74,11 @@ int config_set(struct config *c, const char *key, const char *value, const char 
 			continue;
 		void *field = (char *)c + k->off;
 		if (k->type == K_STR) {
+			if (strcmp(k->name, "blob-store") == 0 && strcmp(value, "fs") != 0 &&
+			    strcmp(value, "db") != 0) {
+				*why = "must be fs or db";
+				return SIRT_EINVAL;
+			}
 			free(*(char **)field);
 			*(char **)field = xstrdup(value);
 			return 0;

@@ -3,7 +3,8 @@
  * variables (SIRT_*), the config file (--config FILE or SIRT_CONFIG), built-in
  * defaults. The file is "key = value" lines; '#' starts a comment. Keys are
  * the long flag names: db, listen, threads, data-dir, base-url, access-log,
- * max-body, tls-cert, tls-key, trusted-proxies, evidence-max.
+ * max-body, tls-cert, tls-key, trusted-proxies, evidence-max, blob-store, session-idle,
+ * session-max, audit-key.
  */
 #ifndef SIRT_CONFIG_H
 #define SIRT_CONFIG_H
@@ -22,12 +23,16 @@ struct config {
 	char *tls_cert;        /* SIRT_TLS_CERT */
 	char *tls_key;         /* SIRT_TLS_KEY */
 	char *trusted_proxies; /* SIRT_TRUSTED_PROXIES: comma-separated addresses */
+	char *blob_store;      /* SIRT_BLOB_STORE: evidence files in "fs" (data dir) or "db" */
 	int threads;           /* SIRT_THREADS */
 	size_t max_body;       /* SIRT_MAX_BODY: default JSON body ceiling */
 	size_t evidence_max;   /* SIRT_EVIDENCE_MAX: upload ceiling */
 	int connection_limit;  /* SIRT_CONNECTION_LIMIT */
 	int per_ip_limit;      /* SIRT_PER_IP_LIMIT */
 	int timeout;           /* SIRT_TIMEOUT: idle connection timeout, seconds */
+	int session_idle;      /* SIRT_SESSION_IDLE: web session idle timeout, seconds */
+	int session_max;       /* SIRT_SESSION_MAX: web session absolute lifetime, seconds */
+	char *audit_key;       /* SIRT_AUDIT_KEY: Ed25519 checkpoint key file */
 };
 
 void config_defaults(struct config *c);

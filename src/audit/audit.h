@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "store/db.h"
 #include "util/strbuf.h"
@@ -62,6 +63,7 @@ struct audit_verify_result {
 struct audit_verifier {
 	int64_t expect_seq;
 	char prev_hash[65];
+	char prev_prev_hash[65]; /* to tell an inserted entry from a changed one */
 	struct audit_verify_result res;
 };
 
@@ -72,6 +74,39 @@ bool audit_verifier_feed(struct audit_verifier *v, const struct audit_entry *e,
 /* Compares with the recorded head; call after the last entry. */
 void audit_verifier_finish(struct audit_verifier *v, int64_t head_seq, const char *head_hash);
 
+/* Verifies org_id's chain in the database against its recorded head and
+ * against the stored checkpoints of the chain (their hashes; signatures are
+ * checked by audit_checkpoint_verify). */
 int audit_verify_db(struct db *db, int64_t org_id, struct audit_verify_result *out) WUR;
+
+/* An entry as one JSON object (the export line format, see docs/security.md);
+ * hash is the stored hash. */
+json_t *audit_entry_json(const struct audit_entry *e, const char *hash);
+/* Reads an entry back from that object; strings are borrowed from it.
+ * SIRT_EINVAL when a member is missing or of the wrong type. */
+int audit_entry_from_json(json_t *o, struct audit_entry *e, const char **hash) WUR;
+
+/*
+ * Export: JSON lines. One {"type":"export",...} header, then for each chain
+ * (org 0 first, then by organisation id) its entries in chain order as
+ * {"type":"entry",...} and its head as {"type":"head","org_id","seq","hash"}.
+ * org_id < 0 exports every chain. *count gets the number of entries.
+ */
+int audit_export(struct db *db, int64_t org_id, FILE *out, int64_t *count) WUR;
+
+#define AUDIT_FILE_CHAINS 64
+struct audit_file_result {
+	int nchains;
+	struct {
+		int64_t org_id;
+		struct audit_verify_result res;
+		bool has_head;
+	} chains[AUDIT_FILE_CHAINS];
+	char problem[256]; /* a malformed file: line and what is wrong; "" if parsed */
+	int64_t bad_line;
+};
+/* Verifies an export offline. Returns 0 when the file could be read (check
+ * each chain's res.ok and problem[]), SIRT_EIO otherwise. */
+int audit_verify_file(FILE *in, struct audit_file_result *out) WUR;
 
 #endif

@@ -9,6 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
+#include "audit/audit.h"
 #include "auth/perm.h"
 #include "store/db.h"
 #include "util/arena.h"
@@ -30,8 +33,10 @@ struct principal {
 	enum scope scope;
 	int64_t token_id;   /* 0 unless authenticated by token */
 	const char *token_uid;
-	const char *session_id_hash; /* set for web sessions */
+	const char *session_uid;  /* set for web sessions */
+	const char *csrf;   /* the session's CSRF token (web sessions only) */
 	const char *actor;  /* audit actor string */
+	bool superadmin;    /* installation administrator (may create organisations) */
 };
 
 /* Fills out[TOKEN_LEN+1] with a new token and hash[32] with its SHA-256. */
@@ -41,7 +46,9 @@ bool token_looks_valid(const char *tok);
 /*
  * Finds the principal for a bearer token; SIRT_EAUTH with a reason in
  * *why for unknown, revoked, expired tokens, disabled users and expired
- * memberships. Updates last_used_at at most once a minute.
+ * memberships. Updates last_used_at at most once a minute. When the token
+ * exists but is refused, out->org_id, token_uid and email are still filled
+ * in (for the security event); out->token_id stays 0.
  */
 int token_authenticate(struct db *db, struct arena *a, const char *tok, int64_t now,
 		       struct principal *out, const char **why) WUR;
@@ -57,5 +64,15 @@ struct token_new {
 /* Inserts a token row inside the caller's transaction; writes the token text. */
 int token_insert(struct db *db, const struct token_new *t, char out[TOKEN_LEN + 1],
 		 char uid_out[37]) WUR;
+
+/* Tokens of an organisation as JSON (never the secret): all of them when
+ * user_id is 0, else the user's. Newest first, keyset on id (before 0 =
+ * first page). */
+int token_list(struct db *db, int64_t org_id, int64_t user_id, int64_t before, int limit,
+	       json_t **items, int64_t *next) WUR;
+/* Revokes a token of org_id (and of user_id unless 0); SIRT_ENOTFOUND if no
+ * such token is visible; SIRT_ECONFLICT if already revoked. Audited. */
+int token_revoke(struct db *db, const struct audit_ctx *ac, int64_t org_id, int64_t user_id,
+		 const char *uid) WUR;
 
 #endif

@@ -38,12 +38,19 @@ long cli_long(const char *opt, const char *value, long min, long max);
 int cmd_serve(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_token(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_team(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
-/* sirt incident import|export (cmd_incident_io.c) */
+/* sirt incident import|export (cmd_incident_io.c); argv[0] is "import"/"export". */
 int cmd_incident_import(int argc, char **argv);
 int cmd_incident_export(int argc, char **argv);
+int cmd_alert(int argc, char **argv);
+int cmd_intake(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_org(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 #endif

@@ -462,6 +462,8 @@ static const struct subcommand subs[] = {
 	{"show", inc_show, "show one incident with its timeline, tasks and indicators"},
 	{"create", inc_create, "open an incident"},
 	{"transition", inc_transition, "move an incident through its lifecycle"},
+	{"import", cmd_incident_import, "import incidents from CSV or VERIS files"},
+	{"export", cmd_incident_export, "export the incident log as CSV, JSON lines or VERIS"},
 	{NULL, NULL, NULL},
 };
 

@@ -4,8 +4,11 @@
 #include <string.h>
 
 #include "auth/passwd.h"
+#include "core/contact.h"
+#include "core/password.h"
 #include "cli/cli.h"
 #include "store/account_store.h"
+#include "store/plan_store.h"
 #include "util/xalloc.h"
 
 struct init_job {
@@ -29,24 +32,29 @@ static int init_tx(struct db *db, void *arg)
 		return SIRT_ECONFLICT;
 	rc = org_find(db, j->org, &org_id);
 	if (rc == SIRT_ENOTFOUND)
-		rc = org_create(db, &j->ac, j->org, &org_id);
+		rc = org_create(db, &j->ac, j->org, &org_id, NULL);
 	if (rc < 0)
 		return rc;
 	rc = user_find(db, j->email, &user_id);
-	if (rc == SIRT_ENOTFOUND)
-		rc = user_create(db, &j->ac, j->email, "Administrator", j->hash, &user_id);
-	else if (rc == 0)
+	if (rc == SIRT_ENOTFOUND) {
+		struct user_new u = {.email = j->email, .display_name = "Administrator",
+				     .password_hash = j->hash, .superadmin = true,
+				     .audit_org = org_id};
+		rc = user_create(db, &j->ac, &u, &user_id, NULL);
+	} else if (rc == 0) {
 		rc = user_set_password(db, &j->ac, user_id, j->hash);
+		/* the installation's admin: enabled and allowed to create organisations */
+		if (rc == 0)
+			rc = db_exec(db, "UPDATE users SET superadmin = 1, disabled = 0 WHERE id = $1",
+				     1, DBV(DB_INT(user_id)));
+	}
 	if (rc < 0)
 		return rc;
-	return membership_set(db, &j->ac, org_id, user_id, "admin", 0);
-}
-
-static bool email_plausible(const char *e)
-{
-	const char *at = strchr(e, '@');
-	return at && at != e && strchr(at + 1, '.') && !strchr(at + 1, '@') && strlen(e) <= 254 &&
-	       !strpbrk(e, " \t\r\n<>\"");
+	rc = membership_set(db, &j->ac, org_id, user_id, "admin", 0);
+	if (rc < 0)
+		return rc;
+	/* issue 5: the starter incident response plan as a first draft (idempotent) */
+	return plan_init_starter(db, &j->ac, org_id);
 }
 
 int cmd_init(int argc, char **argv)
@@ -66,12 +74,13 @@ int cmd_init(int argc, char **argv)
 	if (cli_parse(argc, argv, "sirt init [OPTIONS]",
 		      "Creates the schema, the first organisation and its admin account.\n"
 		      "The admin password is taken from SIRT_ADMIN_PASSWORD or generated and\n"
-		      "printed once.",
+		      "printed once. The admin is the installation administrator (superadmin):\n"
+		      "the only account that may create further organisations at first.",
 		      opts, &rest) < 0 || rest != argc)
 		return 2;
 	char lower[256];
 	size_t el = strlen(email);
-	if (el >= sizeof(lower) || !email_plausible(email)) {
+	if (el >= sizeof(lower) || !email_valid(email)) {
 		fprintf(stderr, "sirt: --admin-email '%s' is not a valid e-mail address\n", email);
 		return 2;
 	}
@@ -85,10 +94,14 @@ int cmd_init(int argc, char **argv)
 	char gen[21];
 	bool generated = false;
 	if (pw && *pw) {
-		if (strlen(pw) < 12) {
-			fprintf(stderr, "sirt: SIRT_ADMIN_PASSWORD must be at least 12 characters\n");
+		struct strbuf why;
+		sb_init(&why, 512);
+		if (password_check(pw, lower, &why) < 0) {
+			fprintf(stderr, "sirt: SIRT_ADMIN_PASSWORD: %s\n", sb_str(&why));
+			sb_free(&why);
 			return 2;
 		}
+		sb_free(&why);
 	} else {
 		passwd_generate(gen, 20);
 		pw = gen;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "auth/session.h"
 #include "cli/cli.h"
 #include "http/metrics.h"
 #include "http/server.h"
@@ -14,7 +15,8 @@
 int cmd_serve(int argc, char **argv)
 {
 	const char *db = NULL, *listen = NULL, *config = NULL, *threads = NULL, *tls_cert = NULL,
-		   *tls_key = NULL, *access_log = NULL, *base_url = NULL;
+		   *tls_key = NULL, *access_log = NULL, *base_url = NULL, *evidence_max = NULL,
+		   *blob_store = NULL, *trusted_proxies = NULL, *session_idle = NULL, *session_max = NULL;
 	const struct opt opts[] = {
 		{"db", "URL", "database (sqlite:PATH or postgres://...); env SIRT_DB", &db, NULL},
 		{"listen", "HOST:PORT", "address to listen on (default 127.0.0.1:8080); env SIRT_LISTEN", &listen, NULL},
@@ -24,6 +26,14 @@ int cmd_serve(int argc, char **argv)
 		{"tls-key", "FILE", "PEM private key for --tls-cert; env SIRT_TLS_KEY", &tls_key, NULL},
 		{"access-log", "DEST", "stderr, off, or a file path; env SIRT_ACCESS_LOG", &access_log, NULL},
 		{"base-url", "URL", "public URL of this instance; env SIRT_BASE_URL", &base_url, NULL},
+		{"evidence-max", "SIZE", "largest evidence upload, e.g. 100M (default); env SIRT_EVIDENCE_MAX", &evidence_max, NULL},
+		{"blob-store", "fs|db", "evidence files under the data dir (fs) or in PostgreSQL (db); env SIRT_BLOB_STORE", &blob_store, NULL},
+		{"trusted-proxies", "ADDRS", "comma-separated proxy addresses whose X-Forwarded-For"
+		 " and X-Forwarded-Proto are believed; env SIRT_TRUSTED_PROXIES", &trusted_proxies, NULL},
+		{"session-idle", "SECONDS", "web session idle timeout (default 3600);"
+		 " env SIRT_SESSION_IDLE", &session_idle, NULL},
+		{"session-max", "SECONDS", "web session absolute lifetime (default 43200);"
+		 " env SIRT_SESSION_MAX", &session_max, NULL},
 		{NULL},
 	};
 	int rest;
@@ -39,7 +49,10 @@ int cmd_serve(int argc, char **argv)
 	struct {
 		const char *key, *val;
 	} flags[] = {{"listen", listen}, {"threads", threads}, {"tls-cert", tls_cert},
-		     {"tls-key", tls_key}, {"access-log", access_log}, {"base-url", base_url}};
+		     {"tls-key", tls_key}, {"access-log", access_log}, {"base-url", base_url},
+		     {"evidence-max", evidence_max}, {"blob-store", blob_store},
+		     {"trusted-proxies", trusted_proxies}, {"session-idle", session_idle},
+		     {"session-max", session_max}};
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		if (flags[i].val && config_set(&app.cfg, flags[i].key, flags[i].val, &why) < 0) {
 			fprintf(stderr, "sirt: --%s: %s\n", flags[i].key, why);
@@ -67,12 +80,17 @@ int cmd_serve(int argc, char **argv)
 	}
 	pthread_mutex_init(&app.log_lock, NULL);
 	app.store = cli_store(&app.cfg);
+	if (!strcmp(app.cfg.blob_store, "db") && !store_is_postgres(app.store)) {
+		fprintf(stderr, "sirt: --blob-store db needs a PostgreSQL database\n");
+		return 2;
+	}
 	char err[512];
 	int applied = 0;
 	if (store_migrate(app.store, &applied, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sirt: %s\n", err);
 		return 1;
 	}
+	session_install();
 	int nroutes;
 	router_table(&nroutes);
 	app.metrics = metrics_new(nroutes);

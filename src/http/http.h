@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "auth/perm.h"
 #include "auth/token.h"
@@ -94,6 +95,16 @@ struct req {
 	size_t body_len;
 	bool body_too_big;
 	void *stream_state;        /* for route->stream handlers */
+	/* Called once when the request ends, however it ends (an upload that
+	 * broke off included): releases what stream_state holds. */
+	void (*cleanup)(struct req *r);
+
+	/* A streamed response body instead of `out` (see resp_stream()). */
+	ssize_t (*body_reader)(void *cls, uint64_t pos, char *buf, size_t max);
+	void (*body_free)(void *cls);
+	void *body_cls;
+	int64_t body_size;         /* -1: unknown (chunked) */
+	int body_fd;               /* >= 0: serve this file (resp_file()); closed by the server */
 
 	/* response */
 	int status;
@@ -128,6 +139,21 @@ int resp_problem(struct req *r, int status, const char *title, const char *detai
 /* Maps a sirt error code to a problem response with detail. */
 int resp_error(struct req *r, int err, const char *detail);
 int resp_redirect(struct req *r, const char *location);
+/*
+ * A streamed body: reader fills buf with up to max bytes at offset pos and
+ * returns the count, RESP_STREAM_END at the end or RESP_STREAM_ERROR to cut
+ * the connection; it runs on the connection's thread after the handler has
+ * returned, so it may use store_reader() but must not keep a transaction
+ * open between calls. free_cls (may be NULL) runs when the response is done.
+ * size -1 sends it chunked.
+ */
+#define RESP_STREAM_END (-1)
+#define RESP_STREAM_ERROR (-2)
+int resp_stream(struct req *r, int status, const char *content_type, int64_t size,
+		ssize_t (*reader)(void *cls, uint64_t pos, char *buf, size_t max), void *cls,
+		void (*free_cls)(void *cls));
+/* Serves size bytes of the open file fd from its start; takes the fd. */
+int resp_file(struct req *r, int status, const char *content_type, int fd, int64_t size);
 
 /* ---- router ---- */
 const struct route *router_table(int *count);

@@ -2,6 +2,7 @@
 #include <microhttpd.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit/audit.h"
 #include "http/http.h"
@@ -235,4 +236,30 @@ const char *req_form(struct req *r, const char *name)
 		p = fe + 1;
 	}
 	return NULL;
+}
+
+int resp_stream(struct req *r, int status, const char *content_type, int64_t size,
+		ssize_t (*reader)(void *cls, uint64_t pos, char *buf, size_t max), void *cls,
+		void (*free_cls)(void *cls))
+{
+	r->status = status;
+	r->content_type = content_type;
+	sb_reset(&r->out);
+	r->body_reader = reader;
+	r->body_cls = cls;
+	r->body_free = free_cls;
+	r->body_size = size;
+	return 0;
+}
+
+int resp_file(struct req *r, int status, const char *content_type, int fd, int64_t size)
+{
+	r->status = status;
+	r->content_type = content_type;
+	sb_reset(&r->out);
+	if (r->body_fd >= 0)
+		close(r->body_fd);
+	r->body_fd = fd;
+	r->body_size = size;
+	return 0;
 }

@@ -6,17 +6,43 @@
 #include "http/routes.h"
 
 ROUTES_DECLARE(api_system);
+ROUTES_DECLARE(api_evidence);
+ROUTES_DECLARE(api_incident_io);
 ROUTES_DECLARE(api_incidents);
 ROUTES_DECLARE(web_static);
 ROUTES_DECLARE(api_incident_parts);
+ROUTES_DECLARE(api_plans);
+ROUTES_DECLARE(api_team);
+ROUTES_DECLARE(api_oncall);
+ROUTES_DECLARE(api_intake);
+ROUTES_DECLARE(api_alerts);
+ROUTES_DECLARE(auth_login);
+ROUTES_DECLARE(api_users);
+ROUTES_DECLARE(api_orgs);
+ROUTES_DECLARE(api_tokens);
+ROUTES_DECLARE(api_sessions);
+ROUTES_DECLARE(api_audit);
 ROUTES_DECLARE(pages_incidents);
 ROUTES_DECLARE(pages_dashboard);
 
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
+	{"evidence", api_evidence_routes, &api_evidence_routes_count},
+	{"incident_io", api_incident_io_routes, &api_incident_io_routes_count}, /* before incidents: export is not an {id} */
 	{"incidents", api_incidents_routes, &api_incidents_routes_count},
 	{"web-static", web_static_routes, &web_static_routes_count},
 	{"incident_parts", api_incident_parts_routes, &api_incident_parts_routes_count},
+	{"plans", api_plans_routes, &api_plans_routes_count},
+	{"team", api_team_routes, &api_team_routes_count},
+	{"oncall", api_oncall_routes, &api_oncall_routes_count},
+	{"intake", api_intake_routes, &api_intake_routes_count},
+	{"alerts", api_alerts_routes, &api_alerts_routes_count},
+	{"login", auth_login_routes, &auth_login_routes_count},
+	{"users", api_users_routes, &api_users_routes_count},
+	{"orgs", api_orgs_routes, &api_orgs_routes_count},
+	{"tokens", api_tokens_routes, &api_tokens_routes_count},
+	{"sessions", api_sessions_routes, &api_sessions_routes_count},
+	{"audit", api_audit_routes, &api_audit_routes_count},
 	{"pages-incidents", pages_incidents_routes, &pages_incidents_routes_count},
 	{"pages-dashboard", pages_dashboard_routes, &pages_dashboard_routes_count},
 	{NULL, NULL, NULL},

@@ -12,12 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include "auth/security.h"
 #include "http/http.h"
 #include "http/metrics.h"
 #include "util/rand.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
+#include "web/escape.h"
 
 int (*server_session_hook)(struct req *r);
 int (*server_csrf_hook)(struct req *r);
@@ -109,13 +112,22 @@ static struct req *req_new(struct app *app, struct MHD_Connection *c, const char
 	r->path = arena_strdup(&r->arena, url);
 	r->route_index = -1;
 	r->status = 500;
+	r->body_fd = -1;
 	rand_hex(r->request_id, 16);
 	client_address(r, c);
+	/* native TLS: every connection of this daemon is HTTPS */
+	r->tls = app->cfg.tls_cert && app->cfg.tls_key;
 	return r;
 }
 
 static void req_free(struct req *r)
 {
+	if (r->cleanup)
+		r->cleanup(r);
+	if (r->body_free)
+		r->body_free(r->body_cls);
+	if (r->body_fd >= 0)
+		close(r->body_fd);
 	sb_free(&r->out);
 	arena_free(&r->arena);
 	free(r);
@@ -161,6 +173,16 @@ static bool authorise(struct req *r)
 		while (*tok == ' ')
 			tok++;
 		int rc = token_authenticate(db, &r->arena, tok, time_now(), &r->who, &why);
+		if (rc == SIRT_EAUTH && r->who.org_id) {
+			/* a real token refused (revoked, expired, disabled user, ...) */
+			json_t *d = json_pack("{s:s, s:s, s:s}", "token", r->who.token_uid,
+					      "email", r->who.email ? r->who.email : "", "reason", why);
+			r->who.actor = arena_printf(&r->arena, "token:%s(%s)", r->who.token_uid,
+						    r->who.email ? r->who.email : "");
+			security_event(r, r->who.org_id, "security.token_refused", d);
+			json_decref(d);
+			memset(&r->who, 0, sizeof(r->who));
+		}
 		if (rc == SIRT_EAUTH) {
 			resp_header(r, "WWW-Authenticate", "Bearer realm=\"sirt\", error=\"invalid_token\"");
 			resp_problem(r, 401, NULL, why, NULL);
@@ -189,8 +211,12 @@ static bool authorise(struct req *r)
 	}
 	if (!r->authenticated) {
 		if (r->route->flags & ROUTE_HTML) {
-			char *loc = arena_printf(&r->arena, "/login?next=%s", "/");
-			resp_redirect(r, loc);
+			struct strbuf loc;
+			sb_init(&loc, 4096);
+			sb_puts(&loc, "/login?next=");
+			escape_url_query(&loc, r->path, strlen(r->path));
+			resp_redirect(r, sb_status(&loc) == 0 ? sb_str(&loc) : "/login");
+			sb_free(&loc);
 			return false;
 		}
 		resp_header(r, "WWW-Authenticate", "Bearer realm=\"sirt\"");
@@ -204,6 +230,10 @@ static bool authorise(struct req *r)
 				       " and token scope (%s) do not grant",
 				       perm_name(need), role_name(r->who.role),
 				       scope_name(r->who.scope));
+		json_t *ev = json_pack("{s:s, s:s, s:s}", "permission", perm_name(need), "role",
+				       role_name(r->who.role), "scope", scope_name(r->who.scope));
+		security_event(r, r->who.org_id, "security.permission_denied", ev);
+		json_decref(ev);
 		resp_problem(r, 403, NULL, d, NULL);
 		return false;
 	}
@@ -228,12 +258,28 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct req *r)
 	size_t len;
 	if (strcmp(r->method, "HEAD") == 0)
 		sb_reset(&r->out);
-	char *body = sb_steal(&r->out, &len);
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(body);
-		return MHD_NO;
+	struct MHD_Response *resp;
+	bool head = strcmp(r->method, "HEAD") == 0;
+	if (r->body_reader && !head) {
+		/* the response owns the reader's state from here on */
+		resp = MHD_create_response_from_callback(
+			r->body_size < 0 ? MHD_SIZE_UNKNOWN : (uint64_t)r->body_size, 64 * 1024,
+			r->body_reader, r->body_cls, r->body_free);
+		r->body_free = NULL;
+		if (!resp)
+			return MHD_NO;
+	} else if (r->body_fd >= 0 && !head) {
+		resp = MHD_create_response_from_fd((uint64_t)r->body_size, r->body_fd);
+		if (!resp)
+			return MHD_NO;
+		r->body_fd = -1; /* closed by libmicrohttpd */
+	} else {
+		char *body = sb_steal(&r->out, &len);
+		resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		if (!resp) {
+			free(body);
+			return MHD_NO;
+		}
 	}
 	bool html = r->content_type && strncmp(r->content_type, "text/html", 9) == 0;
 	if (r->content_type)
@@ -286,7 +332,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		int n;
 		r->route = &router_table(&n)[idx];
 		r->route_index = idx;
-		size_t max = r->route->body_max ? r->route->body_max : app->cfg.max_body;
+		size_t max = r->route->body_max ? r->route->body_max
+			     : r->route->stream  ? app->cfg.evidence_max /* uploads */
+						 : app->cfg.max_body;
 		const char *cl = req_header(r, "Content-Length");
 		const char *te = req_header(r, "Transfer-Encoding");
 		bool has_body = (cl && strcmp(cl, "0") != 0) || te;

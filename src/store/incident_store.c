@@ -9,6 +9,7 @@
  * same way whichever path writes the record, imports included.
  */
 #include "store/incident_store.h"
+#include "store/plan_store.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -787,6 +788,16 @@ int incident_create(struct db *db, const struct audit_ctx *ac, const struct inci
 	dtypes = list_text(in->data_types);
 	const char *status = in->status ? in->status : "new";
 	bool playbook = in->category && lifecycle_status_is_open(status);
+	/* Each incident records the IR plan version in force when it was opened. */
+	struct plan_ref plan;
+	const char *plan_version = in->plan_version;
+	if (!plan_version) {
+		rc = plan_in_force(db, in->org_id, &plan);
+		if (rc == 0)
+			plan_version = plan.label;
+		else if (rc != SIRT_ENOTFOUND)
+			goto fail;
+	}
 	int64_t id;
 	rc = db_query_int(
 		db, &id,
@@ -815,7 +826,7 @@ int incident_create(struct db *db, const struct audit_ctx *ac, const struct inci
 		    DB_TEXT(customers), DB_TEXT(dtypes), DB_INT(in->personal_data ? 1 : 0),
 		    DB_TEXT(in->impact_functional), DB_TEXT(in->impact_information),
 		    DB_TEXT(in->impact_recoverability), DB_TEXT(in->tlp ? in->tlp : "amber"),
-		    DB_TEXT(in->plan_version), DB_TEXT(in->reject_reason),
+		    DB_TEXT(plan_version), DB_TEXT(in->reject_reason),
 		    rs.duplicate_id ? DB_INT(rs.duplicate_id) : DB_NULL(),
 		    DB_TEXT(in->source ? in->source : "manual"), DB_TEXT(in->external_ref),
 		    playbook ? DB_TEXT(in->category) : DB_NULL()));

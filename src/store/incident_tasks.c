@@ -5,6 +5,7 @@
  * audited and written to the timeline.
  */
 #include "store/incident_store.h"
+#include "store/plan_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,25 +82,64 @@ static int insert_task(struct db *db, const struct audit_ctx *ac, int64_t org_id
 		    DB_TEXT(incident_author(ac, author, sizeof(author)))));
 }
 
+/*
+ * The playbook of the IR plan in force decides a new incident's tasks; an
+ * organisation without an approved plan gets sirt's built-in set
+ * (src/core/playbook.c).
+ */
 int incident_tasks_from_playbook(struct db *db, const struct audit_ctx *ac, int64_t org_id,
 				 int64_t incident_id, const char *category)
 {
-	const char *const *titles = playbook_tasks(category);
-	if (!titles)
-		return 0;
-	int n = 0;
-	for (const char *const *p = titles; *p; p++, n++) {
-		struct task_new t = {.title = *p, .source = "playbook"};
-		int64_t id;
-		int rc = insert_task(db, ac, org_id, incident_id, &t, 0, &id);
+	json_t *plan_tasks = NULL;
+	const char *source = "built-in";
+	int n = 0, rc = 0;
+	struct plan_ref plan;
+	rc = plan_in_force(db, org_id, &plan);
+	if (rc == 0) {
+		rc = plan_playbook_tasks(db, org_id, category, &plan_tasks);
 		if (rc < 0)
 			return rc;
+		source = plan.label;
+	} else if (rc != SIRT_ENOTFOUND) {
+		return rc;
 	}
+	if (plan_tasks && json_array_size(plan_tasks) > 0) {
+		size_t i;
+		json_t *task;
+		json_array_foreach(plan_tasks, i, task) {
+			const char *title = json_string_value(json_object_get(task, "title"));
+			if (!title)
+				continue;
+			struct task_new t = {.title = title, .source = "playbook"};
+			json_t *due = json_object_get(task, "due_minutes");
+			if (json_is_integer(due) && json_integer_value(due) > 0)
+				t.due_at = time_now() + 60 * json_integer_value(due);
+			int64_t id;
+			rc = insert_task(db, ac, org_id, incident_id, &t, 0, &id);
+			if (rc < 0)
+				goto out;
+			n++;
+		}
+	} else {
+		const char *const *titles = playbook_tasks(category);
+		for (const char *const *p = titles; p && *p; p++, n++) {
+			struct task_new t = {.title = *p, .source = "playbook"};
+			int64_t id;
+			rc = insert_task(db, ac, org_id, incident_id, &t, 0, &id);
+			if (rc < 0)
+				goto out;
+		}
+	}
+	if (n == 0)
+		goto out;
 	char text[200];
-	snprintf(text, sizeof(text), "Added %d tasks from the %s playbook", n, category);
-	json_t *det = json_pack("{s:s, s:i}", "playbook", category, "tasks", n);
-	int rc = incident_timeline_system(db, ac, org_id, incident_id, text, det);
+	snprintf(text, sizeof(text), "Added %d tasks from the %s playbook (plan %s)", n, category,
+		 source);
+	json_t *det = json_pack("{s:s, s:i, s:s}", "playbook", category, "tasks", n, "plan", source);
+	rc = incident_timeline_system(db, ac, org_id, incident_id, text, det);
 	json_decref(det);
+out:
+	json_decref(plan_tasks);
 	return rc;
 }
 
