@@ -135,9 +135,9 @@ STATUS_CASE="CASE WHEN (n * 2654435761) % 100 < 55 THEN 'closed'
  WHEN (n * 2654435761) % 100 < 85 THEN 'eradication'
  WHEN (n * 2654435761) % 100 < 90 THEN 'containment'
  WHEN (n * 2654435761) % 100 < 95 THEN 'triage' ELSE 'new' END"
-SEV_CASE="CASE WHEN (n * 40503 + 17) % 100 < 5 THEN 'critical'
- WHEN (n * 40503 + 17) % 100 < 20 THEN 'high'
- WHEN (n * 40503 + 17) % 100 < 60 THEN 'medium' ELSE 'low' END"
+SEV_CASE="CASE WHEN ((n / 100) * 40503 + 17) % 100 < 5 THEN 'critical'
+ WHEN ((n / 100) * 40503 + 17) % 100 < 20 THEN 'high'
+ WHEN ((n / 100) * 40503 + 17) % 100 < 60 THEN 'medium' ELSE 'low' END"
 
 seed() { # backend
 	org=$(sql "$1" "SELECT id FROM orgs ORDER BY id LIMIT 1")
