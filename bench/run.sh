@@ -20,7 +20,7 @@
 #   BENCH_ROWS         incidents to seed (default 1000000)
 #   BENCH_CONNS        concurrent clients (default 64)
 #   BENCH_WRK_THREADS  wrk threads (default 2)
-#   BENCH_SCENARIOS    "create read list" (default) or a subset
+#   BENCH_SCENARIOS    "create read list deep" (default) or a subset
 #   BENCH_OUT          directory for the results (default build/bench)
 #   SIRT_THREADS       passed to `sirt serve` (its own default otherwise)
 #   SIRT_PG_BIN        PostgreSQL binaries (default /usr/lib/postgresql/15/bin)
@@ -34,7 +34,7 @@ WARM=${BENCH_WARMUP:-3}
 ROWS=${BENCH_ROWS:-1000000}
 CONNS=${BENCH_CONNS:-64}
 WT=${BENCH_WRK_THREADS:-2}
-SCENARIOS=${BENCH_SCENARIOS:-create read list}
+SCENARIOS=${BENCH_SCENARIOS:-create read list deep}
 OUT=${BENCH_OUT:-$ROOT/build/bench}
 PG_BIN=${SIRT_PG_BIN:-/usr/lib/postgresql/15/bin}
 SIRT=$ROOT/build/sirt
@@ -206,9 +206,11 @@ start_server() { # db-url
 	PORT=$(sed -n 's/^listening port=//p' "$WORK/serve.out")
 }
 
-run_wrk() { # script seconds -> RESULT line on stdout
-	BENCH_DIR=$BENCH_DIR BENCH_TOKEN=$TOKEN BENCH_ROWS=$ROWS BENCH_NOW=$NOW \
-		wrk -t"$WT" -c"$CONNS" -d"$2"s --timeout 10s -s "$BENCH_DIR/$1.lua" \
+run_wrk() { # scenario seconds -> RESULT line on stdout
+	script=$1 list=first
+	[ "$1" = deep ] && script=list list=deep
+	BENCH_DIR=$BENCH_DIR BENCH_TOKEN=$TOKEN BENCH_ROWS=$ROWS BENCH_NOW=$NOW BENCH_LIST=$list \
+		wrk -t"$WT" -c"$CONNS" -d"$2"s --timeout 10s -s "$BENCH_DIR/$script.lua" \
 		"http://127.0.0.1:$PORT" >"$WORK/wrk.out" 2>&1 || {
 		cat "$WORK/wrk.out" >&2
 		exit 1
