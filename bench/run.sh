@@ -206,15 +206,37 @@ start_server() { # db-url
 	PORT=$(sed -n 's/^listening port=//p' "$WORK/serve.out")
 }
 
-run_wrk() { # scenario seconds -> RESULT line on stdout
+HZ=$(getconf CLK_TCK)
+cpu_busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+proc_ticks() { awk "{print \$14 + \$15}" "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+pg_ticks() { # the PostgreSQL server's processes (postmaster and its children)
+	[ -n "$PG_DATA" ] || { echo 0; return; }
+	pm=$(head -1 "$PG_DATA/postmaster.pid")
+	t=0
+	for p in $pm $(pgrep -P "$pm"); do
+		t=$((t + $(proc_ticks "$p")))
+	done
+	echo $t
+}
+
+run_wrk() { # scenario seconds -> RESULT line on stdout; wrk's CPU ticks in wrk.ticks
 	script=$1 list=first
 	[ "$1" = deep ] && script=list list=deep
 	BENCH_DIR=$BENCH_DIR BENCH_TOKEN=$TOKEN BENCH_ROWS=$ROWS BENCH_NOW=$NOW BENCH_LIST=$list \
 		wrk -t"$WT" -c"$CONNS" -d"$2"s --timeout 10s -s "$BENCH_DIR/$script.lua" \
-		"http://127.0.0.1:$PORT" >"$WORK/wrk.out" 2>&1 || {
+		"http://127.0.0.1:$PORT" >"$WORK/wrk.out" 2>&1 &
+	wpid=$!
+	wt=0
+	while kill -0 $wpid 2>/dev/null; do # wrk's ticks, read just before it ends
+		t=$(proc_ticks $wpid 2>/dev/null) && wt=$t
+		sleep 0.2
+	done
+	wait $wpid || {
 		cat "$WORK/wrk.out" >&2
 		exit 1
 	}
+	echo "$wt" >"$WORK/wrk.ticks"
 	grep '^RESULT ' "$WORK/wrk.out" | sed 's/^RESULT //'
 }
 
@@ -225,8 +247,17 @@ scenario() { # backend name
 	before=$(sql "$1" "SELECT count(*) FROM incidents")
 	hwm_reset "$SERVER_PID"
 	echo "bench: $1 $2: $CONNS clients, ${DUR}s" >&2
+	# CPU time (ticks) of the whole machine, the server and wrk: what is
+	# left was used by something else, which skews every figure.
+	m0=$(cpu_busy) s0=$(proc_ticks "$SERVER_PID") p0=$(pg_ticks)
 	res=$(run_wrk "$2" "$DUR")
+	m1=$(cpu_busy) s1=$(proc_ticks "$SERVER_PID") p1=$(pg_ticks)
 	peak=$(rss_kb "$SERVER_PID" VmHWM)
+	w=$(cat "$WORK/wrk.ticks")
+	record "$1" "$2.server_cpu_pct" $(((s1 - s0) * 100 / (DUR * HZ)))
+	record "$1" "$2.wrk_cpu_pct" $((w * 100 / (DUR * HZ)))
+	[ -n "$PG_DATA" ] && record "$1" "$2.pg_cpu_pct" $(((p1 - p0) * 100 / (DUR * HZ)))
+	record "$1" "$2.other_cpu_pct" $(((m1 - m0 - (s1 - s0) - w - (p1 - p0)) * 100 / (DUR * HZ)))
 	echo "bench:   $res" >&2
 	for kv in $res; do
 		record "$1" "$2.${kv%%=*}" "${kv#*=}"

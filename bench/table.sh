@@ -38,6 +38,18 @@ END {
 		if ((b "|create.rows_added") in v)
 			printf "%-9s rows added by the create test: %d (wrk counted %d requests)\n", b,
 				v[b "|create.rows_added"], v[b "|create.requests"]
+		pg = 0
+		for (j = 1; j <= n; j++)
+			if ((b "|" sc[j] ".pg_cpu_pct") in v)
+				pg = 1
+		printf "%-9s CPU, %% of one core (sirt%s / wrk / anything else on the machine):", b,
+			pg ? " / PostgreSQL" : ""
+		for (j = 1; j <= n; j++)
+			if ((b "|" sc[j] ".server_cpu_pct") in v)
+				printf " %s %d%s/%d/%d", sc[j], v[b "|" sc[j] ".server_cpu_pct"],
+					pg ? "/" v[b "|" sc[j] ".pg_cpu_pct"] : "",
+					v[b "|" sc[j] ".wrk_cpu_pct"], v[b "|" sc[j] ".other_cpu_pct"]
+		printf "\n"
 		printf "%-9s seeding took %d s; database %.0f MB; %s %s; server threads %d\n", b,
 			v[b "|seed_seconds"], v[b "|db_bytes"] / 1048576,
 			(b "|sqlite_version") in v ? "SQLite" : "PostgreSQL",
