@@ -28,8 +28,8 @@
  * it has finished, the writer checkpoints the few frames committed meanwhile
  * itself before its next batch.
  */
-#define READER_CACHE_KIB 2048
-#define WRITER_CACHE_KIB 16384
+#define READER_CACHE_KIB 4096
+#define WRITER_CACHE_KIB 8192
 #define CKPT_CACHE_KIB 256
 #define CKPT_PAGES 1000 /* SQLite's own automatic checkpoint threshold */
 
