@@ -23,6 +23,7 @@
 #   BENCH_SCENARIOS    "create read list deep" (default) or a subset
 #   BENCH_OUT          directory for the results (default build/bench)
 #   SIRT_THREADS       passed to `sirt serve` (its own default otherwise)
+#   BENCH_SIRT         another sirt binary to measure (e.g. an older build)
 #   SIRT_PG_BIN        PostgreSQL binaries (default /usr/lib/postgresql/15/bin)
 set -eu
 cd "$(dirname "$0")/.."
@@ -37,7 +38,7 @@ WT=${BENCH_WRK_THREADS:-2}
 SCENARIOS=${BENCH_SCENARIOS:-create read list deep}
 OUT=${BENCH_OUT:-$ROOT/build/bench}
 PG_BIN=${SIRT_PG_BIN:-/usr/lib/postgresql/15/bin}
-SIRT=$ROOT/build/sirt
+SIRT=${BENCH_SIRT:-$ROOT/build/sirt}
 EMAIL=bench@example.com
 
 for tool in wrk sqlite3 awk; do
@@ -47,8 +48,10 @@ for tool in wrk sqlite3 awk; do
 	}
 done
 
-echo "bench: building sirt" >&2
-make -s -j2 build/sirt >&2
+if [ -z "${BENCH_SIRT:-}" ]; then
+	echo "bench: building sirt" >&2
+	make -s -j2 build/sirt >&2
+fi
 
 mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/sirt-bench-XXXXXX)
@@ -308,12 +311,18 @@ bench_backend() { # backend
 	stop_pg
 }
 
+# For context: how long one durable 4 KiB write takes on this disk now.
+dd if=/dev/zero of="$WORK/dsync" bs=4k count=500 oflag=dsync 2>"$WORK/dd.err" >/dev/null &&
+	DSYNC_US=$(awk '/copied/ {print int($(NF-3) / 500 * 1e6)}' "$WORK/dd.err")
+rm -f "$WORK/dsync"
+
 for b in $BACKENDS; do
 	bench_backend "$b"
 done
 
 {
 	echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), Linux $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ)"
+	echo "disk: one 4 KiB write with O_DSYNC took ${DSYNC_US:-?} us on average (500 in a row)"
 	echo "load: wrk -t$WT -c$CONNS, ${DUR}s per scenario after ${WARM}s warm-up; $ROWS seeded incidents"
 }
 sh "$BENCH_DIR/table.sh" "$RESULTS"
