@@ -26,9 +26,10 @@ local filters = {
 function request()
 	local q = filters[math.random(1, #filters)] .. "&limit=50"
 	if deep then
-		-- seeded row k has id k and created_at now - (rows - k) * 30
+		-- seeded row k has id k and created_at now - (rows - k) * 30; the cursor
+		-- is "<sort><direction>.v<time>.<id>" (src/store/incident_search.c)
 		local k = math.random(1000, rows)
-		q = q .. string.format("&cursor=%d.%d", now - (rows - k) * 30, k)
+		q = q .. string.format("&cursor=cd.v%d.%d", now - (rows - k) * 30, k)
 	end
 	return wrk.format("GET", "/api/v1/incidents?" .. q, hdr)
 end

@@ -285,7 +285,7 @@ bench_backend() { # backend
 		URL=$PG_URL
 	fi
 	echo "bench: $b: init, token, seeding $ROWS incidents" >&2
-	SIRT_ADMIN_PASSWORD=bench-password-not-secret "$SIRT" init --db "$URL" --org Bench \
+	SIRT_ADMIN_PASSWORD=load-test-Passw0rd-not-secret "$SIRT" init --db "$URL" --org Bench \
 		--admin-email "$EMAIL" >/dev/null
 	TOKEN=$("$SIRT" token create --db "$URL" --email "$EMAIL" --scope write --name bench)
 	t0=$(date +%s)
