@@ -44,6 +44,7 @@ int cmd_migrate(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
+int cmd_evidence(int argc, char **argv);
 /* sirt incident import|export (cmd_incident_io.c) */
 int cmd_incident_import(int argc, char **argv);
 int cmd_incident_export(int argc, char **argv);

@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{"token", cmd_token, "manage API tokens (token create ...)"},
 	{"plan", cmd_plan, "the incident response plan (plan show|versions|export|starter)"},
 	{"team", cmd_team, "the response team (team list|gaps|oncall)"},
+	{"evidence", cmd_evidence, "the auditor's evidence pack (evidence export|verify|key)"},
 	{"backup", cmd_backup, "write a consistent copy of a SQLite database"},
 	{"version", cmd_version, "print the version"},
 	{NULL, NULL, NULL},

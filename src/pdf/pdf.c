@@ -84,6 +84,7 @@ struct pdf {
 	size_t nheads, capheads, next_head;
 	int outline_parent[4];
 	struct table t;
+	int md_toc_base;      /* pdf_markdown_toc: level of a Markdown "#" heading */
 	/* the writer */
 	pdf_write_fn write;
 	void *wcls;
@@ -715,16 +716,38 @@ static void md_inline(cmark_node *n, struct strbuf *sb)
 	}
 }
 
+static void md_plain(cmark_node *n, struct strbuf *sb)
+{
+	for (cmark_node *c = cmark_node_first_child(n); c; c = cmark_node_next(c)) {
+		cmark_node_type t = cmark_node_get_type(c);
+		if (t == CMARK_NODE_TEXT || t == CMARK_NODE_CODE || t == CMARK_NODE_HTML_INLINE)
+			sb_puts(sb, cmark_node_get_literal(c));
+		else if (t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK)
+			sb_putc(sb, ' ');
+		else
+			md_plain(c, sb);
+	}
+}
+
 static void md_blocks(struct pdf *p, cmark_node *parent, double indent, int depth)
 {
+	int toc_base = p->md_toc_base;
+	p->md_toc_base = 0; /* headings inside lists and quotes are never sections */
+	if (depth == 0)
+		p->md_toc_base = toc_base;
 	int item_no = 0;
 	for (cmark_node *n = cmark_node_first_child(parent); n && !p->err; n = cmark_node_next(n)) {
 		struct strbuf sb;
 		sb_init(&sb, 1 << 20);
 		switch (cmark_node_get_type(n)) {
 		case CMARK_NODE_HEADING: {
-			md_inline(n, &sb);
 			int lvl = cmark_node_get_heading_level(n);
+			if (depth == 0 && toc_base && toc_base + lvl - 1 <= 3) {
+				md_plain(n, &sb);
+				pdf_heading(p, toc_base + lvl - 1, sb_str(&sb), false);
+				break;
+			}
+			md_inline(n, &sb);
 			para(p, lvl <= 1 ? ST_H3 : ST_KEY, sb_str(&sb), true, indent, 0x1f3a5f, 3);
 			break;
 		}
@@ -828,6 +851,13 @@ void pdf_markdown(struct pdf *p, const char *md)
 		return;
 	md_blocks(p, doc, 0, 0);
 	cmark_node_free(doc);
+}
+
+void pdf_markdown_toc(struct pdf *p, const char *md, int base_level)
+{
+	p->md_toc_base = base_level;
+	pdf_markdown(p, md);
+	p->md_toc_base = 0;
 }
 
 /* ---- the title page with the table of contents ---- */

@@ -90,6 +90,9 @@ void pdf_kv(struct pdf *p, const char *key, const char *value);
 /* A CommonMark document (plan sections): headings, paragraphs, lists,
  * code blocks and quotes; raw HTML is shown as text. */
 void pdf_markdown(struct pdf *p, const char *md);
+/* The same, with its headings of levels 1.. as document headings of
+ * base_level.. (into the table of contents and the outline, up to 3). */
+void pdf_markdown_toc(struct pdf *p, const char *md, int base_level);
 void pdf_space(struct pdf *p, double points);
 void pdf_page_break(struct pdf *p);
 
