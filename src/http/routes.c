@@ -12,6 +12,7 @@ ROUTES_DECLARE(api_incident_parts);
 ROUTES_DECLARE(api_plans);
 ROUTES_DECLARE(api_team);
 ROUTES_DECLARE(api_oncall);
+ROUTES_DECLARE(api_pack);
 
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
@@ -21,5 +22,6 @@ const struct route_module route_modules[] = {
 	{"plans", api_plans_routes, &api_plans_routes_count},
 	{"team", api_team_routes, &api_team_routes_count},
 	{"oncall", api_oncall_routes, &api_oncall_routes_count},
+	{"evidence-pack", api_pack_routes, &api_pack_routes_count},
 	{NULL, NULL, NULL},
 };
