@@ -188,14 +188,29 @@ static int do_verify(int argc, char **argv)
 		{"quiet", NULL, "print nothing; the exit code tells", NULL, &quiet},
 		{NULL},
 	};
+	/* the pack may come before the options: take it out first */
+	const char *file = NULL;
+	char **args = xcalloc((size_t)argc + 1, sizeof(char *));
+	int nargs = 0;
+	for (int i = 0; i < argc; i++) {
+		if (i > 0 && !file && argv[i][0] != '-' &&
+		    !(i > 1 && !strcmp(argv[i - 1], "--public-key"))) {
+			file = argv[i];
+			continue;
+		}
+		args[nargs++] = argv[i];
+	}
 	int rest;
-	if (cli_parse(argc, argv, "sirt evidence verify FILE.zip [--public-key HEX|FILE]",
+	int prc = cli_parse(nargs, args, "sirt evidence verify FILE.zip [--public-key HEX|FILE]",
 		      "Checks every file's SHA-256 against manifest.json and the manifest's "
 		      "Ed25519 signature; exit 0 when intact, 1 when anything was altered, 2 on "
 		      "bad usage.",
-		      opts, &rest) < 0)
+		      opts, &rest);
+	bool extra = rest != nargs;
+	free(args);
+	if (prc < 0)
 		return 2;
-	if (rest != argc - 1) {
+	if (!file || extra) {
 		fprintf(stderr, "sirt: name one pack: sirt evidence verify FILE.zip\n");
 		return 2;
 	}
@@ -206,7 +221,7 @@ static int do_verify(int argc, char **argv)
 		return 2;
 	}
 	struct pack_verify_report r;
-	if (pack_verify_zip(argv[rest], pk ? key : NULL, &r, err, sizeof(err)) < 0) {
+	if (pack_verify_zip(file, pk ? key : NULL, &r, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sirt: %s\n", err);
 		pack_verify_report_free(&r);
 		return 1;
@@ -231,7 +246,7 @@ static int do_verify(int argc, char **argv)
 			       r.key_trusted ? ", as expected" : ", taken from the pack itself");
 		else
 			printf("ALTERED: %zu problem(s) found in %s.\n", json_array_size(r.problems),
-			       argv[rest]);
+			       file);
 	}
 	int code = r.ok ? 0 : 1;
 	pack_verify_report_free(&r);

@@ -1007,27 +1007,28 @@ int pdf_fonts_check(bool *missing_cjk, char *why, size_t whylen)
 {
 	*missing_cjk = false;
 	PangoFontMap *fm = pango_cairo_font_map_new();
-	PangoFontFamily **fams = NULL;
-	int n = 0;
-	pango_font_map_list_families(fm, &fams, &n);
-	g_free(fams);
-	if (n == 0) {
-		g_object_unref(fm);
+	PangoContext *ctx = pango_font_map_create_context(fm);
+	PangoLayout *l = pango_layout_new(ctx);
+	PangoFontDescription *fd = pango_font_description_from_string(FONT " 10");
+	pango_layout_set_font_description(l, fd);
+	/* fontconfig answers with alias families even when it has no font
+	 * file at all: what counts is whether plain text gets real glyphs */
+	pango_layout_set_text(l, "Incident response Aa0", -1);
+	bool none = pango_layout_get_unknown_glyphs_count(l) > 0;
+	if (!none) {
+		pango_layout_set_text(l, "中文日本語한국어", -1);
+		*missing_cjk = pango_layout_get_unknown_glyphs_count(l) > 0;
+	}
+	pango_font_description_free(fd);
+	g_object_unref(l);
+	g_object_unref(ctx);
+	g_object_unref(fm);
+	if (none) {
 		snprintf(why, whylen,
 			 "no fonts are installed on this machine, so no PDF can be drawn: install "
 			 "fonts-dejavu-core (and fonts-wqy-microhei for Chinese, Japanese and "
 			 "Korean names)");
 		return SIRT_ENOTFOUND;
 	}
-	PangoContext *ctx = pango_font_map_create_context(fm);
-	PangoLayout *l = pango_layout_new(ctx);
-	PangoFontDescription *fd = pango_font_description_from_string(FONT " 10");
-	pango_layout_set_font_description(l, fd);
-	pango_layout_set_text(l, "中文日本語한국어", -1);
-	*missing_cjk = pango_layout_get_unknown_glyphs_count(l) > 0;
-	pango_font_description_free(fd);
-	g_object_unref(l);
-	g_object_unref(ctx);
-	g_object_unref(fm);
 	return 0;
 }
