@@ -764,6 +764,7 @@ static const char *const record_fields[][2] = {
 	{"veris_action", "VERIS action"},
 	{"commander", "Commander"},
 	{"reporter", "Reporter"},
+	{"created_at", "Recorded"},
 	{"occurred_at", "Occurred"},
 	{"detected_at", "Detected"},
 	{"aware_at", "Became aware"},
@@ -863,7 +864,7 @@ static int report_body(struct pdf *p, void *arg)
 	if (d->rv) {
 		char t[48];
 		pack_fmt_json_time(json_object_get(d->rv, "published_at"), t, sizeof(t), false);
-		pdf_heading(p, 1, "Post-incident review", true);
+		pdf_heading(p, 1, "Post-incident review", false);
 		sb_reset(&sb);
 		sb_printf(&sb, "Revision %lld by %s, published %s.",
 			  (long long)json_integer_value(json_object_get(d->rv, "revision")),
@@ -940,7 +941,7 @@ static int report_body(struct pdf *p, void *arg)
 			}
 		}
 	}
-	pdf_heading(p, 1, "Timeline", true);
+	pdf_heading(p, 1, "Timeline", d->rv != NULL);
 	if (json_array_size(d->tl) == 0)
 		pdf_note(p, "The timeline is empty.");
 	else {
