@@ -275,7 +275,8 @@ static void roles_text(json_t *m, struct strbuf *sb)
 	json_array_foreach(json_object_get(m, "roles"), i, r) {
 		if (i)
 			sb_puts(sb, ", ");
-		sb_puts(sb, json_string_value(r) ? json_string_value(r) : "");
+		for (const char *k = json_string_value(r) ? json_string_value(r) : ""; *k; k++)
+			sb_putc(sb, *k == '_' ? ' ' : *k);
 	}
 }
 

@@ -56,6 +56,7 @@ struct table {
 	struct pdf_col cols[PDF_MAX_COLS];
 	double x[PDF_MAX_COLS], w[PDF_MAX_COLS];
 	PangoLayout *cell[PDF_MAX_COLS];
+	double line_h[PDF_MAX_COLS]; /* height of one line of the cell's font */
 	int rows; /* rows drawn, for the stripes */
 };
 
@@ -610,6 +611,10 @@ void pdf_table_begin(struct pdf *p, const struct pdf_col *cols, int ncols)
 		pango_layout_set_alignment(l, cols[i].align == PDF_RIGHT    ? PANGO_ALIGN_RIGHT
 					      : cols[i].align == PDF_CENTER ? PANGO_ALIGN_CENTER
 									    : PANGO_ALIGN_LEFT);
+		pango_layout_set_text(l, "Ag", -1);
+		int w, lh;
+		pango_layout_get_size(l, &w, &lh);
+		t->line_h[i] = (double)lh / PANGO_SCALE;
 	}
 	t->open = true;
 	/* the header and at least one row on the same page */
@@ -624,10 +629,21 @@ void pdf_table_row(struct pdf *p, const char *const *cells)
 	struct table *t = &p->t;
 	double h = 0;
 	for (int i = 0; i < t->ncols; i++) {
-		pango_layout_set_text(t->cell[i], cells[i] ? cells[i] : "", -1);
-		int w, lh;
-		pango_layout_get_size(t->cell[i], &w, &lh);
-		double ch = (double)lh / PANGO_SCALE + 2 * CELL_PAD;
+		double ch;
+		if (t->cols[i].max_lines == 1) {
+			/* one line whatever the text: no need to shape it to know */
+			ch = t->line_h[i] + 2 * CELL_PAD;
+			if (!p->measure)
+				pango_layout_set_text(t->cell[i], cells[i] ? cells[i] : "", -1);
+		} else {
+			pango_layout_set_text(t->cell[i], cells[i] ? cells[i] : "", -1);
+			int w, lh;
+			pango_layout_get_size(t->cell[i], &w, &lh);
+			ch = (double)lh / PANGO_SCALE;
+			if (ch < t->line_h[i])
+				ch = t->line_h[i]; /* an empty cell */
+			ch += 2 * CELL_PAD;
+		}
 		if (ch > h)
 			h = ch;
 	}
