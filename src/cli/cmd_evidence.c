@@ -1,4 +1,5 @@
 /* sirt evidence: build the auditor's evidence pack, verify one, show the signing key. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,12 @@ static int64_t resolve_org(struct db *db, const char *name, char *out, size_t ou
 		exit(2);
 	}
 	return id;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	pack_cancel();
 }
 
 struct export_audit {
@@ -134,6 +141,10 @@ static int do_export(int argc, char **argv)
 		.max_reports = maxr ? (int)cli_long("max-reports", maxr, 1, 100000) : 0,
 	};
 	struct pack_result res;
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	int64_t t0 = time_mono_us();
 	int rc = pack_build(db, &o, &res);
 	double secs = (double)(time_mono_us() - t0) / 1e6;

@@ -152,6 +152,11 @@ struct pack_result {
 	char why[512];             /* the reason of a failure */
 };
 
+/* Asks a running build to stop (async-signal-safe: call it from a SIGINT /
+ * SIGTERM handler); the build then fails and removes what it wrote. */
+void pack_cancel(void);
+bool pack_cancelled(void);
+
 /* Builds the pack. The caller's db must be a reader connection; the build
  * runs in one read snapshot. Failure: a negative code with res->why. */
 int pack_build(struct db *db, const struct pack_opts *o, struct pack_result *res) WUR;

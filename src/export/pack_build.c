@@ -714,6 +714,8 @@ int pack_build(struct db *db, const struct pack_opts *o, struct pack_result *res
 fail:
 	if (in_tx)
 		db_rollback(db);
+	if (pack_cancelled())
+		snprintf(res->why, sizeof(res->why), "interrupted: no pack was written");
 	if (c.out) {
 		if (!res->why[0])
 			snprintf(res->why, sizeof(res->why), "%s", pack_out_why(c.out));

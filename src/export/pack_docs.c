@@ -649,6 +649,8 @@ static bool report_worthy(const struct pack_incident *in)
 static int log_row(const struct pack_incident *in, void *arg)
 {
 	struct log_state *s = arg;
+	if (pack_cancelled())
+		return SIRT_EIO;
 	char date[16], time_[16], res[512];
 	char full[48];
 	pack_fmt_time(in->detected_at, full, sizeof(full));

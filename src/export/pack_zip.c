@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,18 @@
 #include <zip.h>
 
 #include "util/xalloc.h"
+
+static volatile sig_atomic_t cancelled;
+
+void pack_cancel(void)
+{
+	cancelled = 1;
+}
+
+bool pack_cancelled(void)
+{
+	return cancelled != 0;
+}
 
 struct pack_out {
 	char *final_path;
@@ -170,6 +183,11 @@ int pack_member_write(struct pack_member *m, const void *data, size_t len)
 {
 	if (m->err)
 		return m->err;
+	if (cancelled) {
+		snprintf(m->o->why, sizeof(m->o->why), "interrupted: no pack was written");
+		m->err = SIRT_EIO;
+		return m->err;
+	}
 	if (len == 0)
 		return 0;
 	if (fwrite(data, 1, len, m->f) != len) {
