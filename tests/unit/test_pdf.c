@@ -10,6 +10,14 @@
 #include "pdf/pdf.h"
 #include "util/strbuf.h"
 
+/* fontconfig keeps its configuration and font cache for the life of the
+ * process on purpose; LeakSanitizer reads this when the test runs under it. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libfontconfig.so\n";
+}
+
 struct sink {
 	struct strbuf sb;
 	int fail_after; /* bytes; 0 = never */
