@@ -246,11 +246,15 @@ static void freshness(struct pack_ctx *c)
 	if (c->team_members == 0) {
 		pack_warn(c, "gap", "team", "The response team has no active members.");
 	} else {
-		if (c->team_no_training || c->team_expired_training)
+		if (c->team_no_training)
 			pack_warn(c, "gap", "training",
-				  "%d of %d team members have no training record and %d have an "
-				  "expired one (Microsoft 365 control 26 requires annual training).",
-				  c->team_no_training, c->team_members, c->team_expired_training);
+				  "%d of %d team members have no training record (Microsoft 365 "
+				  "control 26 requires annual training).",
+				  c->team_no_training, c->team_members);
+		if (c->team_expired_training)
+			pack_warn(c, "gap", "training",
+				  "The training of %d of %d team members has expired.",
+				  c->team_expired_training, c->team_members);
 		if (c->team_stale_training) {
 			pack_fmt_date(c->newest_training, d, sizeof(d));
 			pack_warn(c, "stale", "training",
@@ -340,6 +344,14 @@ static void doc_links(struct strbuf *sb, json_t *doc)
 	json_array_foreach(json_object_get(doc, "files"), i, f) {
 		const char *p = json_string_value(f);
 		sb_puts(sb, i ? " · " : "");
+		size_t pl = strlen(p);
+		if (pl && p[pl - 1] == '/') {
+			/* a folder: the list of its files below */
+			sb_puts(sb, "<a href=\"#reports\">");
+			h(sb, p);
+			sb_puts(sb, " (list)</a>");
+			continue;
+		}
 		sb_puts(sb, "<a href=\"");
 		ha(sb, p);
 		sb_puts(sb, "\">");
