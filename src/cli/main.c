@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{"qreview", cmd_qreview, "quality-review schedule and list"},
 	{"compliance", cmd_compliance, "status of each control, with reasons"},
 	{"metrics", cmd_metrics, "incident metrics (MTTA, MTTC, MTTR) as JSON"},
+	{"evidence", cmd_evidence, "the auditor's evidence pack (evidence export|verify|key)"},
 	{"backup", cmd_backup, "write a consistent copy of a SQLite database"},
 	{"alert", cmd_alert, "list and show received alerts (alert list|show)"},
 	{"intake", cmd_intake, "configure alert intake (intake source|rule|dry-run)"},

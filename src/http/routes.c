@@ -33,6 +33,7 @@ ROUTES_DECLARE(api_compliance);
 ROUTES_DECLARE(api_metrics);
 ROUTES_DECLARE(pages_incidents);
 ROUTES_DECLARE(pages_dashboard);
+ROUTES_DECLARE(api_pack);
 
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
@@ -63,5 +64,6 @@ const struct route_module route_modules[] = {
 	{"metrics", api_metrics_routes, &api_metrics_routes_count},
 	{"pages-incidents", pages_incidents_routes, &pages_incidents_routes_count},
 	{"pages-dashboard", pages_dashboard_routes, &pages_dashboard_routes_count},
+	{"evidence-pack", api_pack_routes, &api_pack_routes_count},
 	{NULL, NULL, NULL},
 };
