@@ -29,7 +29,6 @@
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
-#define DOWNLOAD_MAX ((size_t)60 << 20)
 
 static pthread_mutex_t build_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -301,29 +300,8 @@ static int h_download(struct req *r)
 			close(fd);
 		return resp_problem(r, 410, NULL, "the pack's file is no longer on the server", NULL);
 	}
-	/*
-	 * The server sends buffered bodies; a streamed file response
-	 * (resp_file) arrives with the evidence area, and replaces this buffer.
-	 */
-	if ((size_t)st.st_size > DOWNLOAD_MAX) {
-		close(fd);
-		return resp_problem(r, 413, NULL,
-				    "the pack is larger than 60 MB, more than this server sends in "
-				    "one response; build it with 'sirt evidence export' on the server",
-				    NULL);
-	}
-	r->status = 200;
-	r->content_type = "application/zip";
-	sb_reset(&r->out);
-	char buf[65536];
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		sb_append(&r->out, buf, (size_t)n);
-	close(fd);
-	if (n < 0 || sb_status(&r->out) < 0) {
-		sb_reset(&r->out);
-		return resp_problem(r, 500, NULL, "the pack could not be read", NULL);
-	}
+	/* streamed from the file by the server, whatever its size */
+	resp_file(r, 200, "application/zip", fd, (int64_t)st.st_size);
 	resp_header(r, "Content-Disposition",
 		    arena_printf(&r->arena, "attachment; filename=\"evidence-pack-%s.zip\"",
 				 req_param(r, "id")));

@@ -4,6 +4,7 @@
  * memory by libpq, so one query over 100,000 incidents would not be
  * bounded; pages are.
  */
+#include "store/compliance_store.h"
 #include "export/pack_sources.h"
 
 #include <stdio.h>
@@ -435,19 +436,9 @@ int pack_src_last_quality_review(struct db *db, int64_t org_id, int64_t at, int6
 int pack_src_compliance(struct db *db, int64_t org_id, int64_t now, const char *framework,
 			json_t **out)
 {
-	/*
-	 * The compliance status is computed by the reviews area
-	 * (store/compliance_store.h). Until it is merged there is none; at
-	 * merge this body becomes:
-	 *   return compliance_status(db, org_id, now, framework, out);
-	 * (framework NULL for all).
-	 */
+	/* computed by the reviews area: met / at_risk / not_met with reasons */
 	*out = NULL;
-	(void)db;
-	(void)org_id;
-	(void)now;
-	(void)framework;
-	return SIRT_ENOTFOUND;
+	return compliance_status(db, org_id, now, framework, out);
 }
 
 /* ---------------- notifications and clocks ---------------- */
