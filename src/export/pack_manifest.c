@@ -9,6 +9,7 @@
  * it was signed; checking against a key obtained elsewhere (--public-key,
  * `sirt evidence key`) also proves who signed it.
  */
+#include "util/signkey.h"
 #include "export/pack.h"
 
 #include <errno.h>
@@ -26,7 +27,6 @@
 
 #define MANIFEST_MAX (64u << 20)
 
-static int write_new_key(const char *path, char *err, size_t errlen);
 static void problem(struct pack_verify_report *r, const char *path, const char *what,
 		    const char *detail);
 static int read_member(zip_t *z, const char *name, char **out, size_t *len, size_t max);
@@ -47,110 +47,22 @@ void pack_hex(const unsigned char *bin, size_t n, char *out)
 	sodium_bin2hex(out, n * 2 + 1, bin, n);
 }
 
-static int write_new_key(const char *path, char *err, size_t errlen)
-{
-	unsigned char seed[32];
-	char hex[65];
-	randombytes_buf(seed, sizeof(seed));
-	pack_hex(seed, sizeof(seed), hex);
-	sodium_memzero(seed, sizeof(seed));
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		if (errno == EEXIST)
-			return 0; /* created meanwhile by another process */
-		snprintf(err, errlen, "cannot create the evidence signing key %s: %s", path,
-			 strerror(errno));
-		return SIRT_EIO;
-	}
-	char text[128];
-	int n = snprintf(text, sizeof(text), "%s\n%s\n", PACK_KEY_MAGIC, hex);
-	sodium_memzero(hex, sizeof(hex));
-	bool ok = write(fd, text, (size_t)n) == n && fsync(fd) == 0;
-	sodium_memzero(text, sizeof(text));
-	int e = errno;
-	if (close(fd) != 0)
-		ok = false;
-	if (!ok) {
-		unlink(path);
-		snprintf(err, errlen, "cannot write the evidence signing key %s: %s", path,
-			 strerror(e));
-		return SIRT_EIO;
-	}
-	return 0;
-}
-
 int pack_key_load(const char *path, bool create, struct pack_key *k, char *err, size_t errlen)
 {
-	struct stat st;
-	if (stat(path, &st) != 0) {
-		if (errno != ENOENT || !create) {
-			snprintf(err, errlen, "cannot read the evidence signing key %s: %s", path,
-				 strerror(errno));
-			return SIRT_EIO;
-		}
-		int rc = write_new_key(path, err, errlen);
-		if (rc < 0)
-			return rc;
-		if (stat(path, &st) != 0) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			return SIRT_EIO;
-		}
+	struct sign_key sk;
+	int rc = sign_key_load(path, PACK_KEY_MAGIC, "evidence signing key", create, &sk, err,
+			       errlen);
+	if (rc == 0) {
+		memcpy(k->sk, sk.sk, sizeof(k->sk));
+		memcpy(k->pk, sk.pk, sizeof(k->pk));
 	}
-	if (st.st_mode & 077) {
-		snprintf(err, errlen,
-			 "the evidence signing key %s may be read by other users (mode %03o): "
-			 "chmod 600 it",
-			 path, (unsigned)(st.st_mode & 0777));
-		return SIRT_EPERM;
-	}
-	FILE *f = fopen(path, "re");
-	if (!f) {
-		snprintf(err, errlen, "cannot read the evidence signing key %s: %s", path,
-			 strerror(errno));
-		return SIRT_EIO;
-	}
-	char l1[64] = "", l2[160] = "";
-	bool ok = fgets(l1, sizeof(l1), f) && fgets(l2, sizeof(l2), f);
-	fclose(f);
-	unsigned char seed[32];
-	size_t bin = 0;
-	ok = ok && strcmp(l1, PACK_KEY_MAGIC "\n") == 0 &&
-	     sodium_hex2bin(seed, sizeof(seed), l2, strlen(l2), "\n", &bin, NULL) == 0 &&
-	     bin == sizeof(seed);
-	sodium_memzero(l2, sizeof(l2));
-	if (!ok) {
-		snprintf(err, errlen, "%s is not a sirt evidence signing key file", path);
-		return SIRT_EINVAL;
-	}
-	crypto_sign_seed_keypair(k->pk, k->sk, seed);
-	sodium_memzero(seed, sizeof(seed));
-	return 0;
+	sodium_memzero(&sk, sizeof(sk));
+	return rc;
 }
 
 int pack_public_key_parse(const char *arg, unsigned char pk[32], char *err, size_t errlen)
 {
-	size_t bin = 0;
-	if (strlen(arg) == 64 && sodium_hex2bin(pk, 32, arg, 64, NULL, &bin, NULL) == 0 && bin == 32)
-		return 0;
-	FILE *f = fopen(arg, "re");
-	if (!f) {
-		snprintf(err, errlen, "--public-key: neither 64 hex characters nor a readable file");
-		return SIRT_EINVAL;
-	}
-	char line[256];
-	int rc = SIRT_EINVAL;
-	while (fgets(line, sizeof(line), f)) {
-		size_t n = strcspn(line, "\r\n");
-		line[n] = '\0';
-		if (n == 64 && sodium_hex2bin(pk, 32, line, 64, NULL, &bin, NULL) == 0 && bin == 32) {
-			rc = 0;
-			break;
-		}
-	}
-	fclose(f);
-	if (rc < 0)
-		snprintf(err, errlen, "--public-key: %s holds no 64-hex-character key", arg);
-	return rc;
+	return sign_public_key_parse(arg, pk, err, errlen);
 }
 
 json_t *pack_manifest_json(const struct pack_info *info, const struct pack_file *files, size_t n,
