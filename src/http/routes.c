@@ -28,6 +28,11 @@ ROUTES_DECLARE(api_exercises);
 ROUTES_DECLARE(api_qreviews);
 ROUTES_DECLARE(api_compliance);
 ROUTES_DECLARE(api_metrics);
+ROUTES_DECLARE(web_account);
+ROUTES_DECLARE(web_admin);
+ROUTES_DECLARE(web_admin_intake);
+ROUTES_DECLARE(web_alerts);
+ROUTES_DECLARE(web_review);
 
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
@@ -53,5 +58,10 @@ const struct route_module route_modules[] = {
 	{"qreviews", api_qreviews_routes, &api_qreviews_routes_count},
 	{"compliance", api_compliance_routes, &api_compliance_routes_count},
 	{"metrics", api_metrics_routes, &api_metrics_routes_count},
+	{"web-account", web_account_routes, &web_account_routes_count},
+	{"web-admin", web_admin_routes, &web_admin_routes_count},
+	{"web-admin-intake", web_admin_intake_routes, &web_admin_intake_routes_count},
+	{"web-alerts", web_alerts_routes, &web_alerts_routes_count},
+	{"web-review", web_review_routes, &web_review_routes_count},
 	{NULL, NULL, NULL},
 };
