@@ -93,6 +93,24 @@ test('admin, account, alerts and review pages', async () => {
       }],
     });
     assert.equal(sent.status, 200, JSON.stringify(sent.json));
+    // a routing rule written as JSON: a syntax error is shown with its place, the text kept
+    await page.goto(`${sirt.base}/admin/intake`);
+    await page.locator('#add-rule summary').click();
+    await page.getByLabel('New rule (JSON)').fill('{"name": "SSH attacks", "action": "open",');
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Add rule' }).click()]);
+    assert.match(await page.locator('#rule-new-error').textContent(), /line \d+, column \d+/);
+    assert.match(await page.getByLabel('New rule (JSON)').inputValue(), /SSH attacks/);
+    await page.getByLabel('New rule (JSON)').fill(JSON.stringify({
+      name: 'SSH attacks open incidents', action: 'open', severity: 'high', category: 'other',
+      match: { min_severity: 'high', title_contains: 'SSH' }, group_by: ['labels.instance'] }, null, 2));
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Add rule' }).click()]);
+    assert.match(await page.locator('.flash').textContent(), /Rule .* added/);
+    await page.getByLabel('Payload').fill(JSON.stringify({ version: '4', status: 'firing', alerts: [{
+      status: 'firing', fingerprint: 'beef', startsAt: '2026-03-05T01:00:00Z',
+      labels: { alertname: 'SSHBruteForce', severity: 'critical', instance: '203.0.113.9:22' },
+      annotations: { summary: 'SSH brute force on bastion-2' } }] }, null, 2));
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Dry run' }).click()]);
+    assert.match(await page.locator('#dry-run table').textContent(), /SSH attacks open incidents/);
     await page.goto(`${sirt.base}/alerts`);
     await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: /SSH brute force/ }).click()]);
     assert.match(await page.locator('pre.raw').first().textContent(), /"fingerprint": "f00d"/);
@@ -143,6 +161,10 @@ test('admin, account, alerts and review pages', async () => {
     await page.getByLabel('Downtime (minutes)').fill('0');
     await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Save draft' }).click()]);
     assert.match(await page.locator('.flash').textContent(), /Draft saved/);
+    await screenshot(page, 'review-draft');
+    await page.setViewportSize(PHONE);
+    await screenshot(page, 'review-draft-phone');
+    await page.setViewportSize(DESKTOP);
     await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Submit for sign-off' }).click()]);
     assert.match(await page.locator('.flash').textContent(), /Submitted/, await page.locator('main').textContent());
     await page.getByLabel('Comment (optional)').fill('Accurate; the recommendations are agreed.');
