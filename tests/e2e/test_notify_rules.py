@@ -254,3 +254,25 @@ def test_compliance_uses_the_real_clocks(env):
     assert r.status == 200, r
     assert r.json["inputs"]["notifications"] is True
     assert inc["key"] in json.dumps(r.json)
+
+
+def test_time_to_notify_from_the_real_submission(env):
+    inst, inc = env.inst, env.incident
+    env.set(T0 + timedelta(hours=74))
+    gdpr = inst.get(f"/api/v1/incidents/{inc['id']}/clocks").json["items"][0]
+    r = inst.post(f"/api/v1/incidents/{inc['id']}/clocks/{gdpr['id']}/submissions",
+                  {"stage": "notification", "authority": "BfDI", "reference": "DE-1",
+                   "submitted_at": iso(T0 + timedelta(hours=74)),
+                   "submitted_by": "dave@example.com",
+                   "justification": "forensics needed two more hours to scope the data"})
+    assert r.status in (200, 201), r
+    assert r.json["stages"][0]["status"] == "late"
+    r = inst.post(f"/api/v1/incidents/{inc['key']}/review")
+    assert r.status == 201, r
+    assert r.json["facts"]["measures"]["time_to_notify_seconds"] == 74 * 3600
+    # the compliance status names the late notification
+    doc = inst.get("/api/v1/compliance").json
+    cc74 = next(c for f in doc["frameworks"] for c in f["controls"] if c["id"] == "CC7.4")
+    late = {q["check"]: q for q in cc74["requirements"]}["notifications_timely"]
+    assert late["status"] == "not_met"
+    assert any(inc["key"] in x["text"] for x in late["reasons"])
