@@ -51,8 +51,14 @@ void notify_utf8_cut(char *s, size_t max)
 	s[max] = '\0';
 }
 
+/* A value (cut: at most VALUE_MAX bytes) or literal template text: in JSON
+ * mode literal text is the template's own JSON and is copied as it is. */
 static void put_value(struct strbuf *out, const char *v, enum notify_esc esc, bool cut)
 {
+	if (esc == NOTIFY_ESC_JSON && !cut) {
+		sb_puts(out, v);
+		return;
+	}
 	char *copy = xstrdup(v);
 	if (cut)
 		notify_utf8_cut(copy, VALUE_MAX);
