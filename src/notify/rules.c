@@ -425,6 +425,13 @@ int notify_rules_incident_event(struct db *db, const struct audit_ctx *ac, int64
 		if (rc < 0)
 			goto out;
 	}
+	/* no channel, no message: spare the work of building them */
+	int64_t nch = 0;
+	rc = db_query_int(db, &nch,
+			  "SELECT count(*) FROM notify_channels WHERE org_id = $1 AND enabled = 1", 1,
+			  DBV(DB_INT(org_id)));
+	if (rc < 0 || nch == 0)
+		goto out;
 	/* who the severity says must be told */
 	struct plan_target tg;
 	rc = plan_severity_targets(db, org_id, severity, &tg);
