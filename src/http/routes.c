@@ -32,6 +32,14 @@ ROUTES_DECLARE(api_exercises);
 ROUTES_DECLARE(api_qreviews);
 ROUTES_DECLARE(api_compliance);
 ROUTES_DECLARE(api_metrics);
+ROUTES_DECLARE(pages_incidents);
+ROUTES_DECLARE(pages_dashboard);
+ROUTES_DECLARE(api_pack);
+ROUTES_DECLARE(web_account);
+ROUTES_DECLARE(web_admin);
+ROUTES_DECLARE(web_admin_intake);
+ROUTES_DECLARE(web_alerts);
+ROUTES_DECLARE(web_review);
 
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
@@ -61,5 +69,13 @@ const struct route_module route_modules[] = {
 	{"qreviews", api_qreviews_routes, &api_qreviews_routes_count},
 	{"compliance", api_compliance_routes, &api_compliance_routes_count},
 	{"metrics", api_metrics_routes, &api_metrics_routes_count},
+	{"pages-incidents", pages_incidents_routes, &pages_incidents_routes_count},
+	{"pages-dashboard", pages_dashboard_routes, &pages_dashboard_routes_count},
+	{"evidence-pack", api_pack_routes, &api_pack_routes_count},
+	{"web-account", web_account_routes, &web_account_routes_count},
+	{"web-admin", web_admin_routes, &web_admin_routes_count},
+	{"web-admin-intake", web_admin_intake_routes, &web_admin_intake_routes_count},
+	{"web-alerts", web_alerts_routes, &web_alerts_routes_count},
+	{"web-review", web_review_routes, &web_review_routes_count},
 	{NULL, NULL, NULL},
 };
