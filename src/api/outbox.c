@@ -41,7 +41,10 @@ static bool in_list(const char *const *list, const char *s)
 
 static int list_common(struct req *r, int64_t incident_id)
 {
-	struct outbox_filter f = {.status = req_query(r, "status"), .incident_id = incident_id};
+	struct outbox_filter f = {.status = req_query(r, "status"), .incident_id = incident_id,
+				  .event = req_query(r, "event")};
+	if (f.event && (!*f.event || strlen(f.event) > 64))
+		return resp_problem(r, 400, NULL, "event must be an event name", NULL);
 	if (api_limit(r, &f.limit) < 0)
 		return 0;
 	if (f.status && !in_list(statuses, f.status))
@@ -228,7 +231,7 @@ static int h_send(struct req *r)
 
 const struct route api_outbox_routes[] = {
 	{"GET", "/api/v1/outbox", PERM_ADMIN, BODY_NONE, 0, h_list, NULL,
-	 "Every queued, sent and failed notification (?status=, newest first)", "notifications",
+	 "Every queued, sent and failed notification (?status=, ?event=, newest first)", "notifications",
 	 NULL, 0},
 	{"GET", "/api/v1/outbox/{id}", PERM_ADMIN, BODY_NONE, 0, h_get, NULL,
 	 "One notification with every delivery attempt", "notifications", NULL, 0},

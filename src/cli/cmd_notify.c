@@ -7,8 +7,10 @@
 
 #include "audit/audit.h"
 #include "cli/notify_cli.h"
+#include "notify/escalation.h"
 #include "notify/notify.h"
 #include "notify/worker.h"
+#include "store/incident_store.h"
 #include "store/notify_store.h"
 #include "util/rand.h"
 #include "util/strbuf.h"
@@ -316,21 +318,27 @@ int cmd_outbox(int argc, char **argv)
 {
 	const char *sub = argc >= 2 ? argv[1] : "";
 	if (strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "retry") &&
-	    strcmp(sub, "run")) {
+	    strcmp(sub, "run") && strcmp(sub, "escalation")) {
 		bool help = !strcmp(sub, "--help") || !strcmp(sub, "-h");
 		fprintf(help ? stdout : stderr,
-			"Usage: sirt outbox list [--status S] | show ID | retry ID | run\n\n"
-			"The notification outbox: list messages, show one with its attempts,\n"
-			"send a failed one again, or deliver what is due once (run).\n");
+			"Usage: sirt outbox list [--status S] [--event E] | show ID | retry ID | run\n"
+			"       sirt outbox escalation INCIDENT\n\n"
+			"The notification outbox: list messages (--event incident.escalation for\n"
+			"the escalation levels), show one with its attempts, send a failed one\n"
+			"again, deliver what is due once (run), or show an incident's escalation\n"
+			"levels and their state.\n");
 		return help ? 0 : 2;
 	}
 	const char *db = NULL, *config = NULL, *org = NULL, *status = NULL, *limit = NULL;
+	const char *event = NULL;
 	const struct opt opts[] = {
 		{"db", "URL", "database; env SIRT_DB", &db, NULL},
 		{"config", "FILE", "configuration file; env SIRT_CONFIG", &config, NULL},
 		{"org", "NAME", "organisation (default: the only one)", &org, NULL},
 		{"status", "S", "list: pending, sent, failed or cancelled", &status, NULL},
 		{"limit", "N", "list: at most N messages (default 50)", &limit, NULL},
+		{"event", "E", "list: only this event (incident.escalation, clock.reminder...)",
+		 &event, NULL},
 		{NULL},
 	};
 	int rest;
@@ -343,7 +351,7 @@ int cmd_outbox(int argc, char **argv)
 		fprintf(stderr, "sirt: --status must be pending, sent, failed or cancelled\n");
 		return 2;
 	}
-	bool needs_id = !strcmp(sub, "show") || !strcmp(sub, "retry");
+	bool needs_id = !strcmp(sub, "show") || !strcmp(sub, "retry") || !strcmp(sub, "escalation");
 	if ((needs_id && rest != argc - 1) || (!needs_id && rest != argc))
 		return 2;
 	struct notify_cli c;
@@ -366,8 +374,13 @@ int cmd_outbox(int argc, char **argv)
 			rc = SIRT_EUNAVAIL;
 		} else if (!strcmp(sub, "show")) {
 			rc = outbox_get(d, c.org_id, argv[rest], &out);
+		} else if (!strcmp(sub, "escalation")) {
+			struct incident_ref ref;
+			rc = incident_lookup(d, c.org_id, argv[rest], &ref);
+			if (rc == 0)
+				rc = escalation_state(d, c.org_id, ref.id, time_now(), &out);
 		} else {
-			struct outbox_filter f = {.status = status,
+			struct outbox_filter f = {.status = status, .event = event,
 						  .limit = limit ? (int)cli_long("limit", limit, 1, 200)
 								 : 50};
 			int64_t next;
@@ -376,7 +389,9 @@ int cmd_outbox(int argc, char **argv)
 	}
 	notify_cli_close(&c);
 	if (rc < 0) {
-		fprintf(stderr, "sirt: %s\n", rc == SIRT_ENOTFOUND   ? "no such notification"
+		bool esc = !strcmp(sub, "escalation");
+		fprintf(stderr, "sirt: %s\n", rc == SIRT_ENOTFOUND   ? (esc ? "no such incident"
+										     : "no such notification")
 					      : rc == SIRT_ECONFLICT ? "only a failed or pending message can be retried"
 								     : sirt_strerror(rc));
 		json_decref(out);

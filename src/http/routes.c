@@ -12,6 +12,7 @@ ROUTES_DECLARE(api_incidents);
 ROUTES_DECLARE(api_channels);
 ROUTES_DECLARE(api_outbox);
 ROUTES_DECLARE(api_clocks);
+ROUTES_DECLARE(api_notify_rules);
 ROUTES_DECLARE(web_static);
 ROUTES_DECLARE(api_incident_parts);
 ROUTES_DECLARE(api_plans);
@@ -48,6 +49,7 @@ const struct route_module route_modules[] = {
 	{"channels", api_channels_routes, &api_channels_routes_count},
 	{"outbox", api_outbox_routes, &api_outbox_routes_count},
 	{"clocks", api_clocks_routes, &api_clocks_routes_count},
+	{"notify_rules", api_notify_rules_routes, &api_notify_rules_routes_count},
 	{"web-static", web_static_routes, &web_static_routes_count},
 	{"incident_parts", api_incident_parts_routes, &api_incident_parts_routes_count},
 	{"plans", api_plans_routes, &api_plans_routes_count},

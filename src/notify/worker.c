@@ -8,7 +8,9 @@
 #include <time.h>
 
 #include "app/app.h"
+#include "notify/escalation.h"
 #include "notify/notify.h"
+#include "notify/rules.h"
 #include "store/clock_store.h"
 #include "store/notify_store.h"
 #include "util/timeutil.h"
@@ -80,6 +82,13 @@ static void deliver_one(struct store *st, const struct notify_settings *s, int64
 	struct outbox_work w;
 	if (outbox_load(db, id, &w) < 0)
 		return;
+	/* an escalation level whose incident was acknowledged is dropped */
+	bool drop = false;
+	if (!strcmp(w.event, ESCALATION_EVENT) && escalation_before_delivery(st, &w, &drop) == 0 &&
+	    drop) {
+		outbox_work_free(&w);
+		return;
+	}
 	struct outbox_outcome o = {.node = s->node, .started_at = time_now()};
 	struct notify_result res = {0};
 	const char *why = NULL;
@@ -154,6 +163,10 @@ static void *worker_main(void *arg)
 			int rc = clock_scan_alerts(w->st, time_now());
 			if (rc < 0)
 				fprintf(stderr, "sirt: notify: clock check failed: %s\n",
+					sirt_strerror(rc));
+			rc = notify_rules_scan(w->st, time_now());
+			if (rc < 0)
+				fprintf(stderr, "sirt: notify: overdue check failed: %s\n",
 					sirt_strerror(rc));
 		}
 		if (n == CLAIM_MAX)

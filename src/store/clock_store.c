@@ -6,6 +6,8 @@
 
 #include "core/clock.h"
 #include "notify/outbox.h"
+#include "notify/rules.h"
+#include "store/plan_store.h"
 #include "store/store.h"
 #include "util/rand.h"
 #include "util/timeutil.h"
@@ -603,7 +605,8 @@ int clock_apply(struct db *db, const struct audit_ctx *ac, int64_t org_id, int64
 	return rc;
 }
 
-/* The built-in rules: an incident field that, when true, applies a clock. */
+/* The built-in rules, used while no plan is in force: an incident field
+ * that, when true, applies a clock. */
 static const struct {
 	const char *rule;
 	const char *column_sql; /* SELECT returning 0/1 for incident $1 */
@@ -612,25 +615,66 @@ static const struct {
 	{"personal_data", "SELECT personal_data FROM incidents WHERE id = $1", "gdpr_art33"},
 };
 
+/* Applies one clock by rule; running already or deleted definitions are skipped. */
+static int apply_by_rule(struct db *db, const struct audit_ctx *ac, int64_t org_id,
+			 int64_t incident_id, const char *key, const char *rule, int *n)
+{
+	int rc = clock_apply(db, ac, org_id, incident_id, key, "rule", rule, time_now(), NULL);
+	if (rc == SIRT_ECONFLICT || rc == SIRT_ENOTFOUND)
+		return 0; /* running already, or the organisation deleted it */
+	if (rc == 0)
+		(*n)++;
+	return rc;
+}
+
 int clock_rules_apply(struct db *db, const struct audit_ctx *ac, int64_t org_id,
 		      int64_t incident_id, int *applied)
 {
 	int n = 0;
-	for (size_t i = 0; i < sizeof(clock_rules) / sizeof(clock_rules[0]); i++) {
-		int64_t v = 0;
-		int rc = db_query_int(db, &v, clock_rules[i].column_sql, 1, DBV(DB_INT(incident_id)));
-		if (rc < 0)
-			return rc;
-		if (!v)
-			continue;
-		rc = clock_apply(db, ac, org_id, incident_id, clock_rules[i].definition, "rule",
-				 clock_rules[i].rule, time_now(), NULL);
-		if (rc == SIRT_ECONFLICT || rc == SIRT_ENOTFOUND)
-			continue; /* running already, or the organisation deleted it */
-		if (rc < 0)
-			return rc;
-		n++;
+	struct db_res *r;
+	int rc = db_query(db, &r,
+			  "SELECT category, severity, personal_data FROM incidents"
+			  " WHERE id = $1 AND org_id = $2",
+			  2, DBV(DB_INT(incident_id), DB_INT(org_id)));
+	if (rc < 0)
+		return rc;
+	if (!db_next(r)) {
+		db_res_free(r);
+		return SIRT_ENOTFOUND;
 	}
+	char *category = db_text(r, 0) ? xstrdup(db_text(r, 0)) : NULL;
+	char *severity = xstrdup(db_text(r, 1));
+	bool pd = db_int(r, 2) != 0;
+	db_res_free(r);
+	/* the plan in force says which regulatory clocks apply (its reporting
+	 * requirements by category, severity and personal data) */
+	json_t *reqs = NULL;
+	rc = plan_reporting(db, org_id, category, severity, pd, &reqs);
+	if (rc == 0) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(reqs, i, x) {
+			const char *key = json_string_value(json_object_get(x, "clock"));
+			if (key && (rc = apply_by_rule(db, ac, org_id, incident_id, key,
+						       "plan_reporting", &n)) < 0)
+				break;
+		}
+	} else if (rc == SIRT_ENOTFOUND) {
+		rc = 0;
+		for (size_t i = 0; i < sizeof(clock_rules) / sizeof(clock_rules[0]) && rc == 0; i++) {
+			int64_t v = 0;
+			rc = db_query_int(db, &v, clock_rules[i].column_sql, 1,
+					  DBV(DB_INT(incident_id)));
+			if (rc == 0 && v)
+				rc = apply_by_rule(db, ac, org_id, incident_id,
+						   clock_rules[i].definition, clock_rules[i].rule, &n);
+		}
+	}
+	json_decref(reqs);
+	free(category);
+	free(severity);
+	if (rc < 0)
+		return rc;
 	if (applied)
 		*applied = n;
 	return 0;
@@ -843,6 +887,7 @@ struct alert {
 	char clock_uid[40];
 	char stage[80];
 	char alert[24];
+	char definition_key[80];
 	char *subject, *body, *payload;
 	const char *event;
 };
@@ -867,12 +912,22 @@ static int alert_tx(struct db *db, void *arg)
 	db_res_free(r);
 	if (!changed)
 		return 0; /* another node raised it */
+	/* the plan's reporting requirement for this clock names who acts on it */
+	char *rcpt = NULL, *party = NULL;
+	rc = notify_rules_clock_recipients(db, a->org_id, a->definition_key, &rcpt, &party);
+	if (rc < 0)
+		return rc;
+	char *body = party ? xasprintf("%sTo be notified: %s\n", a->body, party) : NULL;
 	char *key = xasprintf("clock.%s:%s:%s", a->alert, a->clock_uid, a->stage);
 	struct outbox_msg m = {.org_id = a->org_id, .incident_id = a->incident_id,
 			       .idem_key = key, .event = a->event, .subject = a->subject,
-			       .body = a->body, .payload = a->payload};
+			       .body = body ? body : a->body, .payload = a->payload,
+			       .recipients = rcpt};
 	rc = outbox_enqueue(db, &m);
 	free(key);
+	free(body);
+	free(rcpt);
+	free(party);
 	return rc;
 }
 
@@ -967,6 +1022,7 @@ int clock_scan_alerts(struct store *st, int64_t now)
 			snprintf(a->clock_uid, sizeof(a->clock_uid), "%s", cl[c].uid);
 			snprintf(a->stage, sizeof(a->stage), "%s", e.def->stages[i].key);
 			snprintf(a->alert, sizeof(a->alert), "%s", alert);
+			snprintf(a->definition_key, sizeof(a->definition_key), "%s", e.def->key);
 			char dl[ISO8601_LEN], left[48];
 			time_format_iso8601(res->deadline, dl);
 			fmt_left(res->time_left, left, sizeof(left));

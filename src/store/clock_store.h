@@ -55,10 +55,13 @@ int clock_apply(struct db *db, const struct audit_ctx *ac, int64_t org_id, int64
 		const char *key, const char *how, const char *rule, int64_t now,
 		json_t **out) WUR;
 /*
- * The rules that apply clocks by themselves; call it in the store_tx that
- * creates or changes an incident. Today: personal data affected
- * (incidents.personal_data) -> gdpr_art33. Clocks already running are left
- * alone; *applied (may be NULL) gets how many were added.
+ * The rules that apply clocks by themselves; the incident store calls it (via
+ * notify/rules.c) in the store_tx that creates an incident or changes its
+ * category, severity or personal data. With a plan in force: every clock of
+ * the plan's reporting requirements that match (plan_reporting; rule
+ * "plan_reporting"). Without one: personal data affected -> gdpr_art33 (rule
+ * "personal_data"). Clocks already running are left alone, so applying twice
+ * adds nothing; *applied (may be NULL) gets how many were added.
  */
 int clock_rules_apply(struct db *db, const struct audit_ctx *ac, int64_t org_id,
 		      int64_t incident_id, int *applied) WUR;

@@ -2,18 +2,23 @@
  * The adapters of compliance_inputs.h. The plan and team areas are
  * installed: their facts come from plan_in_force(), the sections of the
  * version in force, team_training_gaps() and the team tables. The
- * notification and evidence areas are not merged yet: those adapters probe
- * for the tables they expect and answer "no data" until they exist; their
- * queries (marked MERGE) must be pointed at the real schema at merge.
+ * notification facts come from the regulatory clocks (clock_list() and
+ * clock_submissions). The evidence area is not merged yet: that adapter
+ * probes for the table it expects and answers "no data" until it exists;
+ * its query (marked MERGE) must be pointed at the real schema at merge.
  */
 #include "store/compliance_inputs.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "store/clock_store.h"
 #include "store/plan_store.h"
 #include "store/review_common.h"
 #include "store/team_store.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
 
 /* Whether a section of the version has content: its structured list is
  * non-empty (or, for an unstructured section, its body is not blank). */
@@ -125,58 +130,84 @@ int compliance_team_facts(struct db *db, int64_t org_id, int64_t now, struct tea
 	return 0;
 }
 
+/*
+ * Regulatory clocks (migration 0041): deadlines are not stored but computed
+ * by the clock engine from each applied clock's definition snapshot, the
+ * incident's trigger times and the submissions, so the facts come from
+ * clock_list() per incident with a clock. A stage counts as late when it
+ * ended late or is overdue now; due soon when its deadline is within 24
+ * hours and nothing was submitted.
+ */
 int compliance_notification_facts(struct db *db, int64_t org_id, int64_t now,
 				  struct notification_facts *out)
 {
 	memset(out, 0, sizeof(*out));
-	/* MERGE: incident_clocks(org_id, incident_id, name, deadline_at,
-	 * submitted_at), one row per running regulatory clock stage. */
-	static const char *const cols[] = {"org_id", "incident_id", "name", "deadline_at",
-					   "submitted_at", NULL};
-	if (!rs_table_exists(db, "incident_clocks", cols))
-		return 0;
-	out->data = true;
+	out->data = true; /* the clocks area (migration 0041) is installed */
 	struct db_res *r;
 	int rc = db_query(db, &r,
-			  "SELECT i.uid, i.key, c.name FROM incident_clocks c"
-			  " JOIN incidents i ON i.id = c.incident_id"
-			  " WHERE c.org_id = $1 AND c.deadline_at IS NOT NULL AND"
-			  " ((c.submitted_at IS NOT NULL AND c.submitted_at > c.deadline_at)"
-			  "  OR (c.submitted_at IS NULL AND c.deadline_at < $2))"
-			  " ORDER BY c.deadline_at",
-			  2, DBV(DB_INT(org_id), DB_INT(now)));
+			  "SELECT DISTINCT c.incident_id, i.uid, i.key FROM incident_clocks c"
+			  " JOIN incidents i ON i.id = c.incident_id WHERE c.org_id = $1"
+			  " ORDER BY c.incident_id",
+			  1, DBV(DB_INT(org_id)));
 	if (rc < 0)
 		return rc;
+	struct inc {
+		int64_t id;
+		char uid[40], key[64];
+	} *incs = NULL;
+	size_t n = 0;
 	while (db_next(r)) {
-		if (out->late < COMP_REFS_MAX) {
-			struct comp_ref *ref = &out->late_refs[out->late];
-			snprintf(ref->id, sizeof(ref->id), "%s", rs_text(r, 0));
-			snprintf(ref->label, sizeof(ref->label), "%s %s", rs_text(r, 1), rs_text(r, 2));
-		}
-		out->late++;
+		incs = xrealloc(incs, (n + 1) * sizeof(*incs));
+		incs[n].id = db_int(r, 0);
+		snprintf(incs[n].uid, sizeof(incs[n].uid), "%s", rs_text(r, 1));
+		snprintf(incs[n].key, sizeof(incs[n].key), "%s", rs_text(r, 2));
+		n++;
 	}
 	db_res_free(r);
-	int64_t n = 0;
-	rc = db_query_int(db, &n,
-			  "SELECT count(*) FROM incident_clocks WHERE org_id = $1 AND submitted_at IS NULL"
-			  " AND deadline_at >= $2 AND deadline_at < $3",
-			  3, DBV(DB_INT(org_id), DB_INT(now), DB_INT(now + 86400)));
-	if (rc < 0)
-		return rc;
-	out->due_soon = (int)n;
-	return 0;
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		json_t *clocks = NULL;
+		rc = clock_list(db, org_id, incs[k].id, now, &clocks);
+		size_t i, j;
+		json_t *c, *st;
+		json_array_foreach(clocks, i, c) {
+			json_array_foreach(json_object_get(c, "stages"), j, st) {
+				const char *status = json_string_value(json_object_get(st, "status"));
+				int64_t dl = 0;
+				const char *d = json_string_value(json_object_get(st, "deadline"));
+				if (!status || !d || time_parse_iso8601(d, &dl) < 0)
+					continue;
+				if (!strcmp(status, "late") || !strcmp(status, "overdue")) {
+					if (out->late < COMP_REFS_MAX) {
+						struct comp_ref *ref = &out->late_refs[out->late];
+						snprintf(ref->id, sizeof(ref->id), "%s", incs[k].uid);
+						snprintf(ref->label, sizeof(ref->label), "%s %s: %s",
+							 incs[k].key,
+							 json_string_value(json_object_get(c, "name")),
+							 json_string_value(json_object_get(st, "name")));
+					}
+					out->late++;
+				} else if ((!strcmp(status, "pending") || !strcmp(status, "due_soon")) &&
+					   dl >= now && dl < now + 86400) {
+					out->due_soon++;
+				}
+			}
+		}
+		json_decref(clocks);
+	}
+	free(incs);
+	return rc;
 }
 
+/* The first submission to an authority recorded on any of its clocks
+ * ("not required" decisions are not notifications). */
 int compliance_first_notified_at(struct db *db, int64_t org_id, int64_t incident_id, int64_t *at)
 {
 	*at = 0;
-	static const char *const cols[] = {"org_id", "incident_id", "submitted_at", NULL};
-	if (!rs_table_exists(db, "incident_clocks", cols))
-		return 0;
 	struct db_res *r;
 	int rc = db_query(db, &r,
-			  "SELECT min(submitted_at) FROM incident_clocks"
-			  " WHERE org_id = $1 AND incident_id = $2",
+			  "SELECT min(s.submitted_at) FROM clock_submissions s"
+			  " JOIN incident_clocks c ON c.id = s.clock_id"
+			  " WHERE c.org_id = $1 AND c.incident_id = $2 AND s.outcome = 'submitted'",
 			  2, DBV(DB_INT(org_id), DB_INT(incident_id)));
 	if (rc < 0)
 		return rc;
@@ -189,18 +220,16 @@ int compliance_first_notified_at(struct db *db, int64_t org_id, int64_t incident
 int compliance_notify_metrics(struct db *db, int64_t org_id, int64_t from, int64_t to,
 			      notify_metric_cb cb, void *arg)
 {
-	static const char *const cols[] = {"org_id", "incident_id", "submitted_at", NULL};
-	if (!rs_table_exists(db, "incident_clocks", cols))
-		return 0;
 	const char *month = db_is_postgres(db)
 		? "to_char(to_timestamp(COALESCE(i.detected_at, i.created_at)) AT TIME ZONE 'UTC', 'YYYY-MM')"
 		: "strftime('%Y-%m', COALESCE(i.detected_at, i.created_at), 'unixepoch')";
-	char sql[1024];
+	char sql[1200];
 	snprintf(sql, sizeof(sql),
 		 "SELECT %s, i.severity, sum(n.first - COALESCE(i.aware_at, i.detected_at)), count(*)"
-		 " FROM incidents i JOIN (SELECT incident_id, min(submitted_at) AS first"
-		 "  FROM incident_clocks WHERE org_id = $1 AND submitted_at IS NOT NULL"
-		 "  GROUP BY incident_id) n ON n.incident_id = i.id"
+		 " FROM incidents i JOIN (SELECT c.incident_id, min(s.submitted_at) AS first"
+		 "  FROM clock_submissions s JOIN incident_clocks c ON c.id = s.clock_id"
+		 "  WHERE c.org_id = $1 AND s.outcome = 'submitted'"
+		 "  GROUP BY c.incident_id) n ON n.incident_id = i.id"
 		 " WHERE i.org_id = $1 AND COALESCE(i.detected_at, i.created_at) >= $2"
 		 " AND COALESCE(i.detected_at, i.created_at) < $3 AND i.status <> 'rejected'"
 		 " AND COALESCE(i.aware_at, i.detected_at) IS NOT NULL"

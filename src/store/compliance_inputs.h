@@ -1,9 +1,9 @@
 /*
  * Adapters: the facts this area needs from areas that are merged separately
- * (the IR plan and team, notifications and clocks, the evidence pack). Each
- * returns "no data" (data = false, defaults) until the tables it reads exist
- * with the columns it reads; the queries here are the ONLY place that knows
- * those tables, so pointing them at the real schema is a change to one file.
+ * (the IR plan and team, notifications and clocks, the evidence pack). The
+ * plan, team and clock adapters read the real tables; the evidence adapter
+ * returns "no data" (data = false, defaults) until the table it reads exists.
+ * The queries here are the ONLY place that knows those tables.
  */
 #ifndef SIRT_COMPLIANCE_INPUTS_H
 #define SIRT_COMPLIANCE_INPUTS_H

@@ -22,6 +22,7 @@
 #include "core/incident_key.h"
 #include "core/lifecycle.h"
 #include "core/utf8.h"
+#include "notify/rules.h"
 #include "store/incident_internal.h"
 #include "util/rand.h"
 #include "util/strbuf.h"
@@ -859,6 +860,11 @@ int incident_create(struct db *db, const struct audit_ctx *ac, const struct inci
 		if (rc < 0)
 			goto fail;
 	}
+	/* Notification rules: tell who the plan names, apply its regulatory
+	 * clocks, schedule escalation — in this transaction (notify/rules.h). */
+	rc = notify_rules_incident_event(db, ac, in->org_id, id, "incident.created", NULL);
+	if (rc < 0)
+		goto fail;
 	rc = incident_get(db, in->org_id, uid, out);
 fail:
 	json_decref(errors);
@@ -1051,6 +1057,11 @@ static int apply_record(struct db *db, const struct audit_ctx *ac, int64_t org_i
 		if (rc < 0)
 			goto out;
 	}
+	/* Notification rules for updates and transitions: status, assignment,
+	 * clocks, escalation (notify/rules.h), in this transaction. */
+	rc = notify_rules_incident_event(db, ac, org_id, id, action, changes);
+	if (rc < 0)
+		goto out;
 	rc = incident_get(db, org_id, uid, out);
 out:
 	json_decref(errors);

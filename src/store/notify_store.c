@@ -539,10 +539,11 @@ int outbox_list(struct db *db, int64_t org_id, const struct outbox_filter *f, js
 			  " WHERE o.org_id = $1 AND (CAST($2 AS TEXT) IS NULL OR o.status = $2)"
 			  " AND (CAST($3 AS BIGINT) = 0 OR o.incident_id = $3)"
 			  " AND (CAST($4 AS BIGINT) = 0 OR o.id < $4)"
+			  " AND (CAST($6 AS TEXT) IS NULL OR o.event = $6)"
 			  " ORDER BY o.id DESC LIMIT $5",
-			  5,
+			  6,
 			  DBV(DB_INT(org_id), DB_TEXT(f->status), DB_INT(f->incident_id),
-			      DB_INT(f->cursor_id), DB_INT(f->limit + 1)));
+			      DB_INT(f->cursor_id), DB_INT(f->limit + 1), DB_TEXT(f->event)));
 	if (rc < 0)
 		return rc;
 	*items = json_array();

@@ -51,6 +51,7 @@ void channel_full_free(struct channel_full *c);
 /* ---- outbox ---- */
 struct outbox_filter {
 	const char *status;     /* NULL: any */
+	const char *event;      /* NULL: any; "incident.escalation", ... */
 	int64_t incident_id;    /* 0: any */
 	int64_t cursor_id;      /* 0: first page; newest first */
 	int limit;

@@ -9,6 +9,10 @@ import pytest
 from notify_support import (Receiver, Smtpd, add_webhook, body_json, new_incident,
                             notify_instance, verify_signature, wait_for)
 
+# Channels here take only the messages the tests send by hand: the rules
+# (incident.created, escalation, ...) are tested in test_notify_rules.py.
+MSG = ["incident.message"]
+
 SECRET = "s3cret-signing-key-0001"
 
 
@@ -97,7 +101,7 @@ def test_channel_validation(ninst):
 
 
 def test_signed_webhook_delivery(ninst, receiver):
-    ch = add_webhook(ninst, receiver, name="signed", path="/signed")
+    ch = add_webhook(ninst, receiver, name="signed", path="/signed", events=MSG)
     inc = new_incident(ninst)
     q = send(ninst, inc["id"], "Ransomware: file server encrypted", body="Isolated at 09:12.\nÜber.")
     assert q["queued"] == 1
@@ -129,7 +133,7 @@ def test_signed_webhook_delivery(ninst, receiver):
 
 def test_receiver_down_then_back(ninst, receiver):
     """Nothing lost, nothing delivered twice except as a retry with the same key."""
-    ch = add_webhook(ninst, receiver, name="flaky", path="/flaky")
+    ch = add_webhook(ninst, receiver, name="flaky", path="/flaky", events=MSG)
     inc = new_incident(ninst, title="Phishing wave")
     with receiver.lock:
         receiver.fail_next = 6
@@ -159,7 +163,7 @@ def test_receiver_down_then_back(ninst, receiver):
 def test_failed_after_max_attempts_then_retry(ninst, receiver):
     with receiver.lock:
         receiver.status["/down"] = 500
-    ch = add_webhook(ninst, receiver, name="down", path="/down")
+    ch = add_webhook(ninst, receiver, name="down", path="/down", events=MSG)
     inc = new_incident(ninst, title="Outage")
     send(ninst, inc["id"], "will fail")
     msg = wait_for(lambda: [m for m in outbox(ninst, inc["id"]) if m["status"] == "failed"],
@@ -208,9 +212,9 @@ def test_ssrf_guard_and_redirects(ninst, receiver):
 
 
 def test_slack_and_teams_bodies(ninst, receiver):
-    slack = ninst.post("/api/v1/channels", {"name": "slack", "kind": "slack",
+    slack = ninst.post("/api/v1/channels", {"name": "slack", "kind": "slack", "events": MSG,
                                             "secrets": {"url": receiver.url("/slack")}}).json
-    teams = ninst.post("/api/v1/channels", {"name": "teams", "kind": "teams",
+    teams = ninst.post("/api/v1/channels", {"name": "teams", "kind": "teams", "events": MSG,
                                             "secrets": {"url": receiver.url("/teams")}}).json
     assert "url" not in slack["config"] and slack["secrets_set"] == ["url"]
     assert receiver.url("/slack") not in ninst.get(f"/api/v1/channels/{slack['id']}").text
@@ -238,7 +242,7 @@ def test_slack_and_teams_bodies(ninst, receiver):
 
 def test_email_through_opensmtpd(ninst, smtpd):
     ch = ninst.post("/api/v1/channels", {
-        "name": "mail", "kind": "email",
+        "name": "mail", "kind": "email", "events": MSG,
         "config": {"url": f"smtp://127.0.0.1:{smtpd.port}", "starttls": "optional",
                    "from": "Équipe sécurité <sirt@example.com>",
                    "to": ["soc@example.com", "ciso@example.org"]}})
@@ -275,7 +279,7 @@ def test_email_through_opensmtpd(ninst, smtpd):
 
 def test_starttls_required_fails_without_tls(ninst, smtpd):
     ch = ninst.post("/api/v1/channels", {
-        "name": "mail-tls", "kind": "email",
+        "name": "mail-tls", "kind": "email", "events": MSG,
         "config": {"url": f"smtp://127.0.0.1:{smtpd.port}", "starttls": "required",
                    "from": "sirt@example.com", "to": ["soc@example.com"]}}).json
     r = ninst.post(f"/api/v1/channels/{ch['id']}/test")
@@ -284,7 +288,7 @@ def test_starttls_required_fails_without_tls(ninst, smtpd):
 
 
 def test_other_organisation_sees_nothing(ninst, receiver):
-    ch = add_webhook(ninst, receiver, name="private")
+    ch = add_webhook(ninst, receiver, name="private", events=MSG)
     ninst.sql("INSERT INTO orgs(uid, name, created_at) VALUES"
               " ('00000000-0000-4000-8000-00000000beef', 'Other', 0);"
               "INSERT INTO users(uid, email, created_at, updated_at) VALUES"
@@ -300,7 +304,7 @@ def test_other_organisation_sees_nothing(ninst, receiver):
 
 
 def test_cli(ninst, receiver):
-    ch = add_webhook(ninst, receiver, name="cli-hook", path="/cli")
+    ch = add_webhook(ninst, receiver, name="cli-hook", path="/cli", events=MSG)
     p = ninst.cli("channel", "list", "--org", "Acme", check=True)
     assert "cli-hook" in p.stdout and SECRET not in p.stdout
     p = ninst.cli("channel", "test", "--org", "Acme", ch["id"], check=True)
@@ -320,7 +324,7 @@ def test_cli(ninst, receiver):
 def test_restart_loses_nothing(ninst, receiver):
     """A message claimed by a node that then died is delivered once its lease
     expires; messages queued before a restart are delivered after it."""
-    ch = add_webhook(ninst, receiver, name="restart", path="/restart")
+    ch = add_webhook(ninst, receiver, name="restart", path="/restart", events=MSG)
     inc = new_incident(ninst, title="Restart")
     with receiver.lock:
         receiver.status["/restart"] = 503

@@ -36,7 +36,7 @@ def test_each_notification_delivered_by_exactly_one_node(two_nodes):
     a, b_port = two_nodes
     rcv = Receiver()
     try:
-        ch = add_webhook(a, rcv, name="shared", path="/nodes")
+        ch = add_webhook(a, rcv, name="shared", path="/nodes", events=["incident.message"])
         inc = new_incident(a, title="Many updates")
         with rcv.lock:
             rcv.fail_next = 5  # deliberately fail a few: they are retried, same key
