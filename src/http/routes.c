@@ -28,6 +28,8 @@ ROUTES_DECLARE(api_exercises);
 ROUTES_DECLARE(api_qreviews);
 ROUTES_DECLARE(api_compliance);
 ROUTES_DECLARE(api_metrics);
+ROUTES_DECLARE(pages_incidents);
+ROUTES_DECLARE(pages_dashboard);
 
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
@@ -53,5 +55,7 @@ const struct route_module route_modules[] = {
 	{"qreviews", api_qreviews_routes, &api_qreviews_routes_count},
 	{"compliance", api_compliance_routes, &api_compliance_routes_count},
 	{"metrics", api_metrics_routes, &api_metrics_routes_count},
+	{"pages-incidents", pages_incidents_routes, &pages_incidents_routes_count},
+	{"pages-dashboard", pages_dashboard_routes, &pages_dashboard_routes_count},
 	{NULL, NULL, NULL},
 };

@@ -258,7 +258,9 @@ static void test_static_assets(void **state)
 
 /* ---- tidy validation of every page --------------------------------------- */
 
-/* Every string in v replaced by the hostile payload, recursively. */
+/* Every string in v replaced by the hostile payload, recursively; except
+ * members named *_html: they hold HTML sirt produced for {{raw}} slots (SVG
+ * charts, cmark output), whose escaping their producers' tests check. */
 static void poison(json_t *v)
 {
 	const char *k;
@@ -266,6 +268,9 @@ static void poison(json_t *v)
 	size_t i;
 	if (json_is_object(v)) {
 		json_object_foreach(v, k, x) {
+			size_t kl = strlen(k);
+			if (kl >= 5 && strcmp(k + kl - 5, "_html") == 0)
+				continue;
 			if (json_is_string(x))
 				json_object_set_new(v, k, json_string(hostile));
 			else

@@ -4,6 +4,8 @@
  *
  *   <time datetime="2026-03-04T17:43:00Z">   shown in the browser's time zone,
  *                                             with the UTC time in the title
+ *   <time datetime="..." data-tz>             already rendered in the user's
+ *                                             zone by sirt: left alone
  *   <span data-deadline="ISO">                a live countdown ("2h 13m left",
  *                                             "overdue by 4m"); class is-soon
  *                                             under an hour, is-overdue after
@@ -39,7 +41,8 @@
 		for (var i = 0; i < els.length; i++) {
 			var el = els[i];
 			var v = el.getAttribute("datetime");
-			if (v.indexOf("T") < 0 || el.hasAttribute("data-local-done"))
+			if (v.indexOf("T") < 0 || el.hasAttribute("data-local-done") ||
+			    el.hasAttribute("data-tz"))
 				continue; /* a date without a time has no zone to convert */
 			var d = new Date(v);
 			if (isNaN(d.getTime()))
