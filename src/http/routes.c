@@ -30,6 +30,7 @@ ROUTES_DECLARE(api_compliance);
 ROUTES_DECLARE(api_metrics);
 ROUTES_DECLARE(pages_incidents);
 ROUTES_DECLARE(pages_dashboard);
+ROUTES_DECLARE(pages_plan);
 
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
@@ -57,5 +58,6 @@ const struct route_module route_modules[] = {
 	{"metrics", api_metrics_routes, &api_metrics_routes_count},
 	{"pages-incidents", pages_incidents_routes, &pages_incidents_routes_count},
 	{"pages-dashboard", pages_dashboard_routes, &pages_dashboard_routes_count},
+	{"pages-plan", pages_plan_routes, &pages_plan_routes_count},
 	{NULL, NULL, NULL},
 };
