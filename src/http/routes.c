@@ -31,6 +31,7 @@ ROUTES_DECLARE(api_metrics);
 ROUTES_DECLARE(pages_incidents);
 ROUTES_DECLARE(pages_dashboard);
 ROUTES_DECLARE(pages_plan);
+ROUTES_DECLARE(pages_team);
 
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
@@ -59,5 +60,6 @@ const struct route_module route_modules[] = {
 	{"pages-incidents", pages_incidents_routes, &pages_incidents_routes_count},
 	{"pages-dashboard", pages_dashboard_routes, &pages_dashboard_routes_count},
 	{"pages-plan", pages_plan_routes, &pages_plan_routes_count},
+	{"pages-team", pages_team_routes, &pages_team_routes_count},
 	{NULL, NULL, NULL},
 };
