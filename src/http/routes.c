@@ -32,6 +32,9 @@ ROUTES_DECLARE(pages_incidents);
 ROUTES_DECLARE(pages_dashboard);
 ROUTES_DECLARE(pages_plan);
 ROUTES_DECLARE(pages_team);
+ROUTES_DECLARE(pages_exercises);
+ROUTES_DECLARE(pages_actions);
+ROUTES_DECLARE(pages_qreviews);
 
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
@@ -61,5 +64,8 @@ const struct route_module route_modules[] = {
 	{"pages-dashboard", pages_dashboard_routes, &pages_dashboard_routes_count},
 	{"pages-plan", pages_plan_routes, &pages_plan_routes_count},
 	{"pages-team", pages_team_routes, &pages_team_routes_count},
+	{"pages-exercises", pages_exercises_routes, &pages_exercises_routes_count},
+	{"pages-actions", pages_actions_routes, &pages_actions_routes_count},
+	{"pages-qreviews", pages_qreviews_routes, &pages_qreviews_routes_count},
 	{NULL, NULL, NULL},
 };
