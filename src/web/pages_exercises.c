@@ -424,7 +424,6 @@ static int show_exercise(struct req *r, const char *uid, json_t *state, int stat
 	/* participants with their attendance box state (from the form when kept) */
 	json_t *att = json_object_get(json_object_get(state ? state : m, "outcome"), "attended");
 	json_array_foreach(json_object_get(v, "participants"), i, x) {
-		json_object_set_new(x, "box", json_sprintf("attended_%zu", i));
 		json_object_set_new(x, "box_checked", json_boolean(json_is_true(json_array_get(att, i))));
 	}
 	char today[16];

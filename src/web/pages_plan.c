@@ -265,7 +265,6 @@ static json_t *sections_view(struct req *r, json_t *sections, bool edit, json_t 
 				      json_object_get(s, "title"), "number", (json_int_t)(i + 1),
 				      "body_html", prog_markdown(body), "data",
 				      data_view(r, key ? key : "", data));
-		json_object_set_new(o, "anchor", json_sprintf("sec-%s", key ? key : ""));
 		json_object_set_new(o, "standard", json_boolean(plan_section_is_standard(key)));
 		if (edit) {
 			json_t *k = json_object_get(kept, key ? key : "");
@@ -823,7 +822,6 @@ static int h_section(struct req *r)
 	json_t *kept = json_pack("{s:s, s:s, s:s}", "form_body", body, "form_data", prog_raw(r, "data"),
 				 "form_title", prog_raw(r, "title"));
 	json_t *state = json_object();
-	const char *anchor = arena_printf(&r->arena, "#edit-%s", key);
 	if (json_object_size(errors) == 0) {
 		j.body = fields;
 		rc = store_tx(r->app->store, job_tx, &j);
@@ -847,13 +845,19 @@ static int h_section(struct req *r)
 			json_decref(state);
 			return resp_error(r, rc, "saving the section");
 		} else {
+			/* back to the section: its anchor is its position */
+			const char *frag = "";
+			size_t k;
+			json_t *x;
+			json_array_foreach(json_object_get(j.out, "sections"), k, x)
+				if (!strcmp(json_string_value(json_object_get(x, "key")) ?: "", key))
+					frag = arena_printf(&r->arena, "#sec-%zu", k + 1);
 			finish_job(&j);
 			json_decref(fields);
 			json_decref(errors);
 			json_decref(kept);
 			json_decref(state);
-			return prog_done(r, version_path(r, req_param(r, "v"), arena_printf(&r->arena, "#sec-%s", key)),
-					 NULL, "Section saved.");
+			return prog_done(r, version_path(r, req_param(r, "v"), frag), NULL, "Section saved.");
 		}
 	}
 	int st = json_integer_value(json_object_get(state, "status"));
@@ -863,7 +867,6 @@ static int h_section(struct req *r)
 	json_object_set_new(state, "sections", json_pack("{s:o}", key, kept));
 	json_object_set_new(state, "flash", json_pack("{s:s, s:s}", "kind", "error", "text",
 						      "The section was not saved: see the errors below."));
-	(void)anchor;
 	return show_version(r, req_param(r, "v"), state, st ? st : 422);
 }
 
@@ -983,9 +986,12 @@ static int h_diff(struct req *r)
 			return resp_error(r, rc, "comparing plan versions");
 		} else {
 			json_t *secs = json_object_get(d, "sections");
+			json_t *same = json_array();
 			size_t i;
 			json_t *s;
 			json_array_foreach(secs, i, s) {
+				if (!strcmp(json_string_value(json_object_get(s, "change")) ?: "", "unchanged"))
+					json_array_append(same, json_object_get(s, "title"));
 				json_int_t ad = 0, de = 0;
 				json_t *body = json_object_get(s, "body");
 				if (json_is_array(body))
@@ -1006,7 +1012,6 @@ static int h_diff(struct req *r)
 				json_object_del(s, "data_to");
 				json_object_del(s, "body");
 				prog_label(r, s, "change", NULL);
-				json_object_set_new(s, "anchor", json_sprintf("d-%s", json_string_value(json_object_get(s, "key")) ?: ""));
 			}
 			json_t *meta = json_object_get(d, "metadata");
 			json_t *mv = json_array();
@@ -1034,6 +1039,7 @@ static int h_diff(struct req *r)
 								    "from", pages_label(r, NULL, ra), "to", pages_label(r, NULL, rb)));
 			}
 			json_object_set_new(d, "meta_rows", mv);
+			json_object_set_new(d, "unchanged", same);
 			json_object_del(d, "metadata");
 			prog_label(r, json_object_get(d, "from"), "status", NULL);
 			prog_label(r, json_object_get(d, "to"), "status", NULL);
