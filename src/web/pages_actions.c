@@ -135,7 +135,7 @@ static void check_common(struct req *r, json_t *errors, bool create)
 	const char *title = pages_field(r, "title");
 	const char *owner = pages_field(r, "owner");
 	const char *due = pages_field(r, "due_date");
-	const char *desc = pages_field(r, "description");
+	const char *desc = prog_textarea(r, "description");
 	const char *prio = pages_field(r, "priority");
 	int64_t t;
 	if (!title)
@@ -283,7 +283,7 @@ static int h_new_post(struct req *r)
 		j.in.source_type = stype;
 		j.in.source_ref = sid;
 		j.in.title = pages_field(r, "title");
-		j.in.description = pages_field(r, "description");
+		j.in.description = prog_textarea(r, "description");
 		j.in.owner = pages_field(r, "owner");
 		j.in.priority = pages_field(r, "priority");
 		j.in.plan_version_id = plabel ? pid : NULL;
@@ -428,7 +428,7 @@ static int h_edit(struct req *r)
 	json_t *errors = json_object(), *patch = json_object();
 	check_common(r, errors, false);
 	const char *st = pages_field(r, "status");
-	const char *note = pages_field(r, "verification_note");
+	const char *note = prog_textarea(r, "verification_note");
 	if (!st || !in_list(statuses, st))
 		json_object_set_new(errors, "status", json_string("Choose a status."));
 	if (note && strlen(note) > 5000)
@@ -439,7 +439,7 @@ static int h_edit(struct req *r)
 		if (v)
 			json_object_set_new(patch, f[i], json_string(v));
 	}
-	json_object_set_new(patch, "description", json_string(pages_field(r, "description") ?: ""));
+	json_object_set_new(patch, "description", json_string(prog_textarea(r, "description") ?: ""));
 	if (note)
 		json_object_set_new(patch, "verification_note", json_string(note));
 	const char *plabel = pages_field(r, "plan_version");
@@ -467,7 +467,7 @@ static int h_edit(struct req *r)
 static int h_done(struct req *r)
 {
 	json_t *errors = json_object();
-	const char *note = pages_field(r, "verification_note");
+	const char *note = prog_textarea(r, "verification_note");
 	if (!note)
 		json_object_set_new(errors, "done_note",
 				    json_string("Say how the fix was verified: an item is done only with a verification note."));

@@ -248,7 +248,7 @@ static int h_new_post(struct req *r)
 	const char *title = pages_field(r, "title");
 	const char *when = pages_field(r, "scheduled_at");
 	const char *dur = pages_field(r, "duration_minutes");
-	const char *scenario = pages_field(r, "scenario");
+	const char *scenario = prog_textarea(r, "scenario");
 	const char *facilitator = pages_field(r, "facilitator");
 	if (!kind || !in_list(kinds, kind))
 		json_object_set_new(errors, "kind", json_string("Choose the kind of exercise."));
@@ -456,8 +456,8 @@ static int h_outcome(struct req *r)
 		return resp_error(r, rc, "reading the exercise");
 	json_t *errors = json_object(), *patch = json_object();
 	bool held = req_form(r, "held") != NULL;
-	const char *obs = pages_field(r, "observations");
-	const char *les = pages_field(r, "lessons_learned");
+	const char *obs = prog_textarea(r, "observations");
+	const char *les = prog_textarea(r, "lessons_learned");
 	json_t *findings = lines(pages_field(r, "findings"));
 	if (json_array_size(findings) > 100)
 		json_object_set_new(errors, "findings", json_string("At most 100 findings."));

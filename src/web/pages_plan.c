@@ -499,7 +499,7 @@ static int h_new_version(struct req *r)
 	const char *reason = pages_field(r, "reason");
 	const char *ttype = pages_field(r, "trigger_type");
 	const char *tref = pages_field(r, "trigger_ref");
-	const char *note = pages_field(r, "note");
+	const char *note = prog_textarea(r, "note");
 	json_t *errors = json_object();
 	if (!reason || !plan_in_list(plan_reasons, reason))
 		json_object_set_new(errors, "reason", json_string("Choose why the plan is being revised."));
@@ -776,7 +776,7 @@ static int h_section(struct req *r)
 	const char *key = req_param(r, "key");
 	if (!plan_key_valid(key))
 		return resp_problem(r, 404, NULL, "no such section", NULL);
-	const char *body = prog_raw(r, "body");
+	const char *body = prog_lf(arena_strdup(&r->arena, prog_raw(r, "body")));
 	const char *data_s = pages_field(r, "data");
 	const char *title = pages_field(r, "title");
 	json_t *errors = json_object();
@@ -879,7 +879,7 @@ static int comment_op(struct req *r, enum op op, const char *flash)
 		return resp_problem(r, 404, NULL, "no such plan version", NULL);
 	if (rc < 0)
 		return resp_error(r, rc, "reading the plan");
-	const char *comment = pages_field(r, "comment");
+	const char *comment = prog_textarea(r, "comment");
 	json_t *state = json_pack("{s:s}", "comment", prog_raw(r, "comment"));
 	if (comment && strlen(comment) > 2000) {
 		json_object_set_new(state, "comment_error", json_string("At most 2000 characters."));
@@ -931,17 +931,46 @@ static char *pretty(json_t *d)
 	return json_is_object(d) ? json_dumps(d, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 }
 
-/* Body lines as the store gives them ({op, text}), with the text markers added. */
-static json_t *mark_lines(json_t *lines)
+#define DIFF_CONTEXT 3
+
+static bool is_same(json_t *l)
+{
+	const char *op = json_string_value(json_object_get(l, "op"));
+	return !op || !strcmp(op, "same");
+}
+
+/*
+ * Diff lines ({op, text}) for display: unchanged lines more than
+ * DIFF_CONTEXT away from a change fold into one {op: "skip", count}.
+ */
+static json_t *fold_lines(json_t *lines)
 {
 	json_t *out = json_array();
-	size_t i;
-	json_t *l;
-	json_array_foreach(lines, i, l) {
-		const char *op = json_string_value(json_object_get(l, "op")) ?: "same";
-		const char *mark = !strcmp(op, "add") ? "+" : !strcmp(op, "del") ? "-" : " ";
-		json_array_append_new(out, json_pack("{s:s, s:s, s:O}", "op", op, "mark", mark, "text",
-						     json_object_get(l, "text")));
+	size_t n = json_array_size(lines), i = 0;
+	while (i < n) {
+		json_t *l = json_array_get(lines, i);
+		if (!is_same(l)) {
+			json_array_append(out, l);
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j < n && is_same(json_array_get(lines, j)))
+			j++;
+		/* keep DIFF_CONTEXT lines after a change and before the next one */
+		size_t keep_head = i > 0 ? DIFF_CONTEXT : 0, keep_tail = j < n ? DIFF_CONTEXT : 0;
+		if (j - i <= keep_head + keep_tail + 1) {
+			for (; i < j; i++)
+				json_array_append(out, json_array_get(lines, i));
+			continue;
+		}
+		for (size_t k = 0; k < keep_head; k++)
+			json_array_append(out, json_array_get(lines, i + k));
+		json_array_append_new(out, json_pack("{s:s, s:I}", "op", "skip", "count",
+						     (json_int_t)(j - i - keep_head - keep_tail)));
+		for (size_t k = j - keep_tail; k < j; k++)
+			json_array_append(out, json_array_get(lines, k));
+		i = j;
 	}
 	return out;
 }
@@ -995,14 +1024,16 @@ static int h_diff(struct req *r)
 				json_int_t ad = 0, de = 0;
 				json_t *body = json_object_get(s, "body");
 				if (json_is_array(body))
-					json_object_set_new(s, "body_lines", mark_lines(body));
+					json_object_set_new(s, "body_lines", fold_lines(body));
 				json_t *df = json_object_get(s, "data_from"), *dt = json_object_get(s, "data_to");
 				if (json_is_object(df) || json_is_object(dt)) {
 					const char *ch = json_string_value(json_object_get(s, "change"));
 					if (ch && strcmp(ch, "unchanged") &&
 					    (strcmp(ch, "changed") || json_is_true(json_object_get(s, "data_changed")))) {
 						char *pa = pretty(df), *pb = pretty(dt);
-						json_object_set_new(s, "data_lines", line_diff(pa, pb, &ad, &de));
+						json_t *dl = line_diff(pa, pb, &ad, &de);
+						json_object_set_new(s, "data_lines", fold_lines(dl));
+						json_decref(dl);
 						json_object_set_new(s, "data_stats", json_pack("{s:I, s:I}", "added", ad, "deleted", de));
 						free(pa);
 						free(pb);

@@ -89,3 +89,19 @@ void prog_today(char out[16])
 	time_format_iso8601(time_now(), iso);
 	snprintf(out, 16, "%.10s", iso);
 }
+
+char *prog_lf(char *s)
+{
+	char *o = s;
+	for (const char *p = s; *p; p++)
+		if (!(p[0] == '\r' && p[1] == '\n'))
+			*o++ = *p;
+	*o = '\0';
+	return s;
+}
+
+const char *prog_textarea(struct req *r, const char *name)
+{
+	const char *v = pages_field(r, name);
+	return v ? prog_lf(arena_strdup(&r->arena, v)) : NULL;
+}

@@ -36,6 +36,10 @@ int prog_done(struct req *r, const char *loc, const char *kind, const char *flas
 json_t *prog_errors(json_t *list);
 /* A form field as given (not trimmed), "" when absent. */
 const char *prog_raw(struct req *r, const char *name);
+/* Browsers send textarea line ends as CRLF: the text with LF only, in place. */
+char *prog_lf(char *s);
+/* pages_field() with LF line ends (multi-line text); NULL when blank. */
+const char *prog_textarea(struct req *r, const char *name);
 /* Today's date (UTC) as YYYY-MM-DD. */
 void prog_today(char out[16]);
 

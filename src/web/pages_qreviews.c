@@ -269,7 +269,7 @@ static int h_outcome(struct req *r)
 	const char *reviewer = pages_field(r, "reviewer");
 	const char *on = pages_field(r, "reviewed_on");
 	const char *outcome = pages_field(r, "outcome");
-	const char *notes = pages_field(r, "notes");
+	const char *notes = prog_textarea(r, "notes");
 	const char *ctitle = pages_field(r, "change_title");
 	const char *cowner = pages_field(r, "change_owner");
 	const char *cdue = pages_field(r, "change_due");

@@ -550,7 +550,7 @@ static int h_training(struct req *r)
 	const char *provider = pages_field(r, "provider");
 	const char *done_s = pages_field(r, "completed_on");
 	const char *exp_s = pages_field(r, "expires_on");
-	const char *notes = pages_field(r, "notes");
+	const char *notes = prog_textarea(r, "notes");
 	int64_t done = 0, exp = 0;
 	if (!course)
 		json_object_set_new(errors, "course", json_string("Name the course or exercise."));
