@@ -60,6 +60,21 @@ json_t *prog_markdown(const char *md)
 	if (!md || !*md)
 		return json_null();
 	char *html = cmark_markdown_to_html(md, strlen(md), CMARK_OPT_SAFE | CMARK_OPT_VALIDATE_UTF8);
+	/* safe mode empties unsafe link targets: drop the empty attribute
+	 * (an <a> without href is valid HTML, href="" is not) */
+	if (html) {
+		char *o = html;
+		for (const char *p = html; *p;) {
+			if (!strncmp(p, "<a href=\"\"", 10)) {
+				memcpy(o, "<a", 2);
+				o += 2;
+				p += 10;
+			} else {
+				*o++ = *p++;
+			}
+		}
+		*o = '\0';
+	}
 	json_t *v = html && strlen(html) < MD_HTML_MAX ? json_string(html) : NULL;
 	free(html);
 	return v ? v : json_null();
