@@ -2,6 +2,7 @@
 #   make            build build/sirt
 #   make run        install missing packages, build, init a SQLite database, serve
 #   make check      every test: unit, end-to-end (SQLite and PostgreSQL), browser
+#   make bench      load tests of the incidents slice (bench/README.md), ~5 minutes
 #   make SAN=1 ...  the same with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -94,6 +95,10 @@ e2e: all
 
 lint:
 	sh scripts/checksrc.sh
+
+# Load tests of the incidents slice (bench/README.md); not part of `check`.
+bench: all
+	sh bench/run.sh
 
 $(BUILD)/sirt.1: $(BUILD)/sirt scripts/gen-man.sh
 	sh scripts/gen-man.sh $(BUILD)/sirt > $@.tmp && mv $@.tmp $@

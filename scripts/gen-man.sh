@@ -29,12 +29,22 @@ HDR
 	echo "$help" | esc
 	echo ".PP"
 	echo ".nf"
-	if [ "$cmd" = token ]; then
-		"$SIRT" token create --help | esc
-	else
-		"$SIRT" "$cmd" --help | esc
-	fi
+	"$SIRT" "$cmd" --help | esc
 	echo ".fi"
+	# subcommands named in the usage line ("sirt plan show|versions ...") or
+	# listed under "Subcommands:":
+	# include each one's own --help. SIRT_DB points nowhere, so a verb that
+	# did not understand --help could not touch a database.
+	verbs=$( { "$SIRT" "$cmd" --help | sed -n "1s/^Usage: sirt $cmd \([a-z|-]*\).*/\1/p" | tr '|' '\n'
+		   "$SIRT" "$cmd" --help | sed -n '/^Subcommands:/,/^$/s/^  \([a-z][a-z-]*\)  .*/\1/p'; } | sort -u)
+	for v in $verbs; do
+		out=$(SIRT_DB=sqlite:/nonexistent/sirt-man/x.db "$SIRT" "$cmd" "$v" --help 2>/dev/null) || continue
+		case "$out" in Usage:*) ;; *) continue ;; esac
+		echo ".PP"
+		echo ".nf"
+		printf '%s\n' "$out" | esc
+		echo ".fi"
+	done
 done
 cat <<'FTR'
 .SH ENVIRONMENT

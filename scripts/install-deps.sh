@@ -7,7 +7,7 @@ set -eu
 
 BUILD_PKGS="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
 libpq-dev libsodium-dev libcurl4-openssl-dev libcmark-dev libcairo2-dev libpango1.0-dev
-libzip-dev fonts-dejavu-core"
+libzip-dev fonts-dejavu-core fonts-wqy-microhei"
 TEST_PKGS="libcmocka-dev postgresql sqlite3 python3 python3-pytest python3-jsonschema tidy
 poppler-utils chromium wrk curl unzip opensmtpd prometheus-alertmanager"
 

@@ -36,6 +36,11 @@ static const struct key keys[] = {
 	{"session-idle", "SIRT_SESSION_IDLE", K_INT, S(session_idle), 1, 30 * 86400},
 	{"session-max", "SIRT_SESSION_MAX", K_INT, S(session_max), 60, 366 * 86400},
 	{"audit-key", "SIRT_AUDIT_KEY", K_STR, S(audit_key), 0, 0},
+	{"notify-key-file", "SIRT_NOTIFY_KEY_FILE", K_STR, S(notify_key_file), 0, 0},
+	{"notify-allow", "SIRT_NOTIFY_ALLOW", K_STR, S(notify_allow), 0, 0},
+	{"notify-max-attempts", "SIRT_NOTIFY_MAX_ATTEMPTS", K_INT, S(notify_max_attempts), 1, 100},
+	{"notify-retry-base", "SIRT_NOTIFY_RETRY_BASE", K_INT, S(notify_retry_base), 1, 86400},
+	{"notify-retry-max", "SIRT_NOTIFY_RETRY_MAX", K_INT, S(notify_retry_max), 1, 604800},
 };
 #undef S
 
@@ -54,6 +59,9 @@ void config_defaults(struct config *c)
 	c->timeout = 30;
 	c->session_idle = 3600;      /* 1 hour without a request */
 	c->session_max = 12 * 3600;  /* 12 hours after sign-in */
+	c->notify_max_attempts = 8;
+	c->notify_retry_base = 30;
+	c->notify_retry_max = 3600;
 }
 
 void config_free(struct config *c)

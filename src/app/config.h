@@ -4,7 +4,8 @@
  * defaults. The file is "key = value" lines; '#' starts a comment. Keys are
  * the long flag names: db, listen, threads, data-dir, base-url, access-log,
  * max-body, tls-cert, tls-key, trusted-proxies, evidence-max, blob-store, session-idle,
- * session-max, audit-key.
+ * session-max, audit-key, notify-key-file, notify-allow, notify-max-attempts,
+ * notify-retry-base, notify-retry-max.
  */
 #ifndef SIRT_CONFIG_H
 #define SIRT_CONFIG_H
@@ -33,6 +34,11 @@ struct config {
 	int session_idle;      /* SIRT_SESSION_IDLE: web session idle timeout, seconds */
 	int session_max;       /* SIRT_SESSION_MAX: web session absolute lifetime, seconds */
 	char *audit_key;       /* SIRT_AUDIT_KEY: Ed25519 checkpoint key file */
+	char *notify_key_file; /* SIRT_NOTIFY_KEY_FILE: channel secrets key (default DATA_DIR/notify.key) */
+	char *notify_allow;    /* SIRT_NOTIFY_ALLOW: CIDRs outbound notifications may reach despite the SSRF guard */
+	int notify_max_attempts; /* SIRT_NOTIFY_MAX_ATTEMPTS: delivery attempts before failed */
+	int notify_retry_base; /* SIRT_NOTIFY_RETRY_BASE: first retry delay, seconds */
+	int notify_retry_max;  /* SIRT_NOTIFY_RETRY_MAX: longest retry delay, seconds */
 };
 
 void config_defaults(struct config *c);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/rand.h"
+#include "util/signkey.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
 
@@ -16,103 +17,21 @@
 
 static void message(const struct audit_checkpoint *cp, struct strbuf *sb);
 
-static int write_new_key(const char *path, char *err, size_t errlen)
-{
-	unsigned char seed[32];
-	char hex[65];
-	randombytes_buf(seed, sizeof(seed));
-	hex_encode(hex, seed, sizeof(seed));
-	sodium_memzero(seed, sizeof(seed));
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot create the audit key %s: %s", path, strerror(errno));
-		return SIRT_EIO;
-	}
-	char buf[128];
-	int n = snprintf(buf, sizeof(buf), "%s\n%s\n", KEY_MAGIC, hex);
-	bool ok = write(fd, buf, (size_t)n) == n && fsync(fd) == 0;
-	ok = close(fd) == 0 && ok;
-	sodium_memzero(buf, sizeof(buf));
-	sodium_memzero(hex, sizeof(hex));
-	if (!ok) {
-		snprintf(err, errlen, "cannot write the audit key %s", path);
-		unlink(path);
-		return SIRT_EIO;
-	}
-	return 0;
-}
-
 int audit_key_load(const char *path, bool create, struct audit_key *k, char *err, size_t errlen)
 {
-	struct stat st;
-	if (stat(path, &st) != 0) {
-		if (errno != ENOENT || !create) {
-			snprintf(err, errlen, "cannot read the audit key %s: %s", path,
-				 strerror(errno));
-			return SIRT_EIO;
-		}
-		int rc = write_new_key(path, err, errlen);
-		if (rc < 0)
-			return rc;
-		if (stat(path, &st) != 0) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			return SIRT_EIO;
-		}
+	struct sign_key sk;
+	int rc = sign_key_load(path, KEY_MAGIC, "audit key", create, &sk, err, errlen);
+	if (rc == 0) {
+		memcpy(k->sk, sk.sk, sizeof(k->sk));
+		memcpy(k->pk, sk.pk, sizeof(k->pk));
 	}
-	if (st.st_mode & 077) {
-		snprintf(err, errlen,
-			 "the audit key %s may be read by other users (mode %03o): chmod 600 it",
-			 path, (unsigned)(st.st_mode & 0777));
-		return SIRT_EPERM;
-	}
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "cannot read the audit key %s: %s", path, strerror(errno));
-		return SIRT_EIO;
-	}
-	char l1[64] = "", l2[128] = "";
-	bool ok = fgets(l1, sizeof(l1), f) && fgets(l2, sizeof(l2), f);
-	fclose(f);
-	unsigned char seed[32];
-	size_t bin = 0;
-	ok = ok && strncmp(l1, KEY_MAGIC "\n", sizeof(KEY_MAGIC)) == 0 &&
-	     sodium_hex2bin(seed, sizeof(seed), l2, strlen(l2), "\n", &bin, NULL) == 0 &&
-	     bin == sizeof(seed);
-	sodium_memzero(l2, sizeof(l2));
-	if (!ok) {
-		snprintf(err, errlen, "%s is not a sirt audit key file", path);
-		return SIRT_EINVAL;
-	}
-	crypto_sign_seed_keypair(k->pk, k->sk, seed);
-	sodium_memzero(seed, sizeof(seed));
-	return 0;
+	sodium_memzero(&sk, sizeof(sk));
+	return rc;
 }
 
 int audit_public_key_parse(const char *arg, unsigned char pk[32], char *err, size_t errlen)
 {
-	size_t bin = 0;
-	if (strlen(arg) == 64 &&
-	    sodium_hex2bin(pk, 32, arg, 64, NULL, &bin, NULL) == 0 && bin == 32)
-		return 0;
-	FILE *f = fopen(arg, "r");
-	if (!f) {
-		snprintf(err, errlen, "--public-key: neither 64 hex characters nor a readable file");
-		return SIRT_EINVAL;
-	}
-	char line[256];
-	int rc = SIRT_EINVAL;
-	while (fgets(line, sizeof(line), f)) {
-		size_t n = strcspn(line, "\r\n");
-		line[n] = '\0';
-		if (n == 64 && sodium_hex2bin(pk, 32, line, 64, NULL, &bin, NULL) == 0 && bin == 32) {
-			rc = 0;
-			break;
-		}
-	}
-	fclose(f);
-	if (rc < 0)
-		snprintf(err, errlen, "%s holds no public key (64 hex characters on a line)", arg);
-	return rc;
+	return sign_public_key_parse(arg, pk, err, errlen);
 }
 
 static void message(const struct audit_checkpoint *cp, struct strbuf *sb)

@@ -43,8 +43,13 @@ int cmd_team(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_channel(int argc, char **argv);
+int cmd_outbox(int argc, char **argv);
+int cmd_clock(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
 /* sirt incident import|export (cmd_incident_io.c); argv[0] is "import"/"export". */
+int cmd_evidence(int argc, char **argv);
+/* sirt incident import|export (cmd_incident_io.c) */
 int cmd_incident_import(int argc, char **argv);
 int cmd_incident_export(int argc, char **argv);
 int cmd_alert(int argc, char **argv);

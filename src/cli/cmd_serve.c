@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "http/metrics.h"
 #include "http/server.h"
+#include "notify/worker.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
@@ -100,6 +101,12 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "sirt: %s\n", err);
 		return 1;
 	}
+	struct notify_worker *notifier = NULL;
+	if (notify_worker_start(&app, &notifier, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sirt: %s\n", err);
+		server_stop(srv);
+		return 1;
+	}
 	fprintf(stderr, "sirt %s listening on %s://%s:%d (database: %s, %d migration%s applied)\n",
 		SIRT_VERSION, app.cfg.tls_cert ? "https" : "http",
 		strncmp(app.cfg.listen, "[", 1) == 0 ? "[::1]" : "127.0.0.1", server_port(srv),
@@ -113,6 +120,7 @@ int cmd_serve(int argc, char **argv)
 	fprintf(stderr, "sirt: %s received, finishing in-flight requests\n",
 		sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	server_stop(srv);
+	notify_worker_stop(notifier);
 	store_close(app.store);
 	metrics_free(app.metrics);
 	if (app.access_log && app.access_log != stderr)

@@ -16,7 +16,10 @@ static const struct command commands[] = {
 	{"serve", cmd_serve, "run the web server and API"},
 	{"init", cmd_init, "create the schema, the first organisation and its admin"},
 	{"migrate", cmd_migrate, "apply pending database migrations"},
-	{"incident", cmd_incident, "work with incidents (incident list|show|create|transition)"},
+	{"incident", cmd_incident, "work with incidents (incident list|show|create|transition|import|export)"},
+	{"channel", cmd_channel, "notification channels (channel add|list|test)"},
+	{"outbox", cmd_outbox, "the notification outbox (outbox list|show|retry|run)"},
+	{"clock", cmd_clock, "regulatory clocks (clock defs|show|preview|list)"},
 	{"plan", cmd_plan, "the incident response plan (plan show|versions|export|starter)"},
 	{"team", cmd_team, "the response team (team list|gaps|oncall)"},
 	{"token", cmd_token, "manage API tokens (token create|list|revoke)"},
@@ -29,6 +32,7 @@ static const struct command commands[] = {
 	{"qreview", cmd_qreview, "quality-review schedule and list"},
 	{"compliance", cmd_compliance, "status of each control, with reasons"},
 	{"metrics", cmd_metrics, "incident metrics (MTTA, MTTC, MTTR) as JSON"},
+	{"evidence", cmd_evidence, "the auditor's evidence pack (evidence export|verify|key)"},
 	{"backup", cmd_backup, "write a consistent copy of a SQLite database"},
 	{"alert", cmd_alert, "list and show received alerts (alert list|show)"},
 	{"intake", cmd_intake, "configure alert intake (intake source|rule|dry-run)"},
@@ -41,7 +45,7 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: sirt COMMAND [OPTIONS]\n\n"
 		   "sirt — security incident response tracker.\n\nCommands:\n");
 	for (const struct command *c = commands; c->name; c++)
-		fprintf(f, "  %-10s %s\n", c->name, c->help);
+		fprintf(f, "  %-11s %s\n", c->name, c->help);
 	fprintf(f, "\nRun 'sirt COMMAND --help' for a command's options.\n"
 		   "Every command that touches the database takes --db URL (or SIRT_DB):\n"
 		   "  sqlite:PATH, a plain PATH, or postgres://USER@HOST:PORT/DBNAME\n");

@@ -9,6 +9,9 @@ ROUTES_DECLARE(api_system);
 ROUTES_DECLARE(api_evidence);
 ROUTES_DECLARE(api_incident_io);
 ROUTES_DECLARE(api_incidents);
+ROUTES_DECLARE(api_channels);
+ROUTES_DECLARE(api_outbox);
+ROUTES_DECLARE(api_clocks);
 ROUTES_DECLARE(web_static);
 ROUTES_DECLARE(api_incident_parts);
 ROUTES_DECLARE(api_plans);
@@ -30,6 +33,12 @@ ROUTES_DECLARE(api_compliance);
 ROUTES_DECLARE(api_metrics);
 ROUTES_DECLARE(pages_incidents);
 ROUTES_DECLARE(pages_dashboard);
+ROUTES_DECLARE(api_pack);
+ROUTES_DECLARE(web_account);
+ROUTES_DECLARE(web_admin);
+ROUTES_DECLARE(web_admin_intake);
+ROUTES_DECLARE(web_alerts);
+ROUTES_DECLARE(web_review);
 ROUTES_DECLARE(pages_plan);
 ROUTES_DECLARE(pages_team);
 ROUTES_DECLARE(pages_exercises);
@@ -41,6 +50,9 @@ const struct route_module route_modules[] = {
 	{"evidence", api_evidence_routes, &api_evidence_routes_count},
 	{"incident_io", api_incident_io_routes, &api_incident_io_routes_count}, /* before incidents: export is not an {id} */
 	{"incidents", api_incidents_routes, &api_incidents_routes_count},
+	{"channels", api_channels_routes, &api_channels_routes_count},
+	{"outbox", api_outbox_routes, &api_outbox_routes_count},
+	{"clocks", api_clocks_routes, &api_clocks_routes_count},
 	{"web-static", web_static_routes, &web_static_routes_count},
 	{"incident_parts", api_incident_parts_routes, &api_incident_parts_routes_count},
 	{"plans", api_plans_routes, &api_plans_routes_count},
@@ -62,6 +74,12 @@ const struct route_module route_modules[] = {
 	{"metrics", api_metrics_routes, &api_metrics_routes_count},
 	{"pages-incidents", pages_incidents_routes, &pages_incidents_routes_count},
 	{"pages-dashboard", pages_dashboard_routes, &pages_dashboard_routes_count},
+	{"evidence-pack", api_pack_routes, &api_pack_routes_count},
+	{"web-account", web_account_routes, &web_account_routes_count},
+	{"web-admin", web_admin_routes, &web_admin_routes_count},
+	{"web-admin-intake", web_admin_intake_routes, &web_admin_intake_routes_count},
+	{"web-alerts", web_alerts_routes, &web_alerts_routes_count},
+	{"web-review", web_review_routes, &web_review_routes_count},
 	{"pages-plan", pages_plan_routes, &pages_plan_routes_count},
 	{"pages-team", pages_team_routes, &pages_team_routes_count},
 	{"pages-exercises", pages_exercises_routes, &pages_exercises_routes_count},

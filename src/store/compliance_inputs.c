@@ -224,13 +224,13 @@ int compliance_notify_metrics(struct db *db, int64_t org_id, int64_t from, int64
 int compliance_evidence_facts(struct db *db, int64_t org_id, struct evidence_facts *out)
 {
 	memset(out, 0, sizeof(*out));
-	/* MERGE: evidence_packs(org_id, created_at). */
-	static const char *const cols[] = {"org_id", "created_at", NULL};
+	/* Evidence packs built (src/export/pack*.c); only complete ones count. */
+	static const char *const cols[] = {"org_id", "created_at", "status", NULL};
 	if (!rs_table_exists(db, "evidence_packs", cols))
 		return 0;
 	out->data = true;
 	struct db_res *r;
-	int rc = db_query(db, &r, "SELECT max(created_at) FROM evidence_packs WHERE org_id = $1", 1,
+	int rc = db_query(db, &r, "SELECT max(created_at) FROM evidence_packs WHERE org_id = $1 AND status = 'ready'", 1,
 			  DBV(DB_INT(org_id)));
 	if (rc < 0)
 		return rc;

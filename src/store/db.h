@@ -102,6 +102,16 @@ bool db_is_broken(const struct db *db);
 
 /* SQLite only: online backup into a new file. */
 int db_sqlite_backup(struct db *db, const char *path, char *err, size_t errlen) WUR;
+/* SQLite only (no-ops elsewhere), used by the store: the page cache size of
+ * this connection in KiB; and moving WAL checkpoints off a connection:
+ * automatic checkpoints are turned off and cb(arg, wal_pages) is called after
+ * each commit instead, so another connection can db_sqlite_checkpoint(). */
+void db_sqlite_cache_kib(struct db *db, int kib);
+void db_sqlite_wal_hook(struct db *db, void (*cb)(void *arg, int wal_pages), void *arg);
+/* A PASSIVE checkpoint (never waits for the writer or readers); with
+ * truncate, a TRUNCATE checkpoint that waits briefly (busy timeout) and
+ * shrinks the WAL file to zero bytes. */
+int db_sqlite_checkpoint(struct db *db, bool truncate);
 
 /* Backend internals, used by db.c only */
 struct db_ops {

@@ -4,6 +4,7 @@
  * connection keyed by their SQL text; a statement still in use by an open
  * result (nested query with the same SQL) gets a fresh, uncached one.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +21,17 @@ struct cached {
 	bool busy;
 };
 
+struct wal_hook {
+	void (*cb)(void *arg, int wal_pages);
+	void *arg;
+};
+
 struct sqlite_db {
 	struct db base;
 	sqlite3 *h;
 	struct cached cache[STMT_CACHE];
 	int ncache;
+	struct wal_hook hook; /* db_sqlite_wal_hook() */
 };
 
 struct sqlite_res {
@@ -66,8 +73,17 @@ static void set_err(struct sqlite_db *d)
 	d->base.constraint = (ext & 0xff) == SQLITE_CONSTRAINT;
 }
 
+/* Before SQLite initialises: no global allocation statistics, which cost a
+ * process-wide mutex on every malloc and free of every connection. */
+static void sqlite_global_init(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int db_sqlite_open(const char *path, struct db **out, char *err, size_t errlen)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sqlite_global_init);
 	struct sqlite_db *d = xcalloc(1, sizeof(*d));
 	d->base.ops = &sqlite_ops;
 	d->base.backend = DB_SQLITE;
@@ -320,4 +336,47 @@ int db_sqlite_backup(struct db *db, const char *path, char *err, size_t errlen)
 	}
 	rc = sqlite3_close(dst);
 	return rc == SQLITE_OK ? 0 : SIRT_EIO;
+}
+
+void db_sqlite_cache_kib(struct db *db, int kib)
+{
+	if (db->backend != DB_SQLITE)
+		return;
+	char sql[48];
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%d", kib);
+	(void)sqlite3_exec(((struct sqlite_db *)db)->h, sql, NULL, NULL, NULL);
+}
+
+static int on_wal(void *p, sqlite3 *h, const char *name, int pages)
+{
+	struct wal_hook *w = p;
+	w->cb(w->arg, pages);
+	return SQLITE_OK;
+}
+
+void db_sqlite_wal_hook(struct db *db, void (*cb)(void *arg, int wal_pages), void *arg)
+{
+	if (db->backend != DB_SQLITE)
+		return;
+	struct sqlite_db *d = (struct sqlite_db *)db;
+	/* replaces the automatic checkpoint, which is itself a WAL hook */
+	d->hook.cb = cb;
+	d->hook.arg = arg;
+	sqlite3_wal_hook(d->h, on_wal, &d->hook);
+}
+
+int db_sqlite_checkpoint(struct db *db, bool truncate)
+{
+	if (db->backend != DB_SQLITE)
+		return 0;
+	struct sqlite_db *d = (struct sqlite_db *)db;
+	int rc = sqlite3_wal_checkpoint_v2(d->h, NULL,
+					   truncate ? SQLITE_CHECKPOINT_TRUNCATE
+						    : SQLITE_CHECKPOINT_PASSIVE,
+					   NULL, NULL);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+		set_err(d);
+		return SIRT_EDB;
+	}
+	return rc == SQLITE_BUSY ? SIRT_EUNAVAIL : 0;
 }

@@ -12,6 +12,27 @@
 
 #define BATCH_MAX 256
 
+/*
+ * SQLite memory and checkpoints (see bench/README.md for the figures).
+ * Each connection has its own page cache, which only grows: readers (one per
+ * HTTP worker thread) get a small one, enough for the interior pages of the
+ * b-trees they walk, since the kernel's page cache holds the file anyway;
+ * the writer, which touches a leaf of every index per insert, a larger one.
+ *
+ * WAL checkpoints run on their own thread and connection instead of inside
+ * the commit of whichever batch crossed the threshold, so the single writer
+ * (the throughput limit for writes) does not copy pages back to the database
+ * file itself. SQLite starts the WAL over (rewriting the same file blocks,
+ * which keeps each fsync cheap) only when a checkpoint has copied all of it,
+ * which a background checkpoint never quite does while writes go on; so once
+ * it has finished, the writer checkpoints the few frames committed meanwhile
+ * itself before its next batch.
+ */
+#define READER_CACHE_KIB 4096
+#define WRITER_CACHE_KIB 8192
+#define CKPT_CACHE_KIB 256
+#define CKPT_PAGES 1000 /* SQLite's own automatic checkpoint threshold */
+
 struct conn_slot {
 	struct store *st;
 	struct db *db;
@@ -23,6 +44,7 @@ struct tx_job {
 	void *arg;
 	int rc;
 	bool done;
+	pthread_cond_t done_cv; /* its own, so a commit wakes only its jobs */
 	struct tx_job *next;
 };
 
@@ -41,13 +63,22 @@ struct store {
 	struct db *wdb;
 	pthread_mutex_t qlock;
 	pthread_cond_t qcond;    /* writer waits for work */
-	pthread_cond_t donecond; /* submitters wait for their job */
 	struct tx_job *qhead, *qtail;
 	int64_t qlen;
+
+	/* SQLite WAL checkpoints, off the writer thread */
+	pthread_t ckpt;
+	bool ckpt_running;
+	bool ckpt_wanted; /* guarded by qlock, like stopping */
+	bool ckpt_done;   /* a background checkpoint finished; writer's turn */
+	struct db *cdb;
+	pthread_cond_t ckcond;
 };
 
 static void slot_destroy(void *p);
 static void *writer_main(void *arg);
+static void *ckpt_main(void *arg);
+static void on_wal_pages(void *arg, int pages);
 static int run_one(struct db *db, struct tx_job *j);
 
 static struct db *open_conn(struct store *st, char *err, size_t errlen)
@@ -79,7 +110,7 @@ int store_open(const char *url, struct store **out, char *err, size_t errlen)
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_mutex_init(&st->qlock, NULL);
 	pthread_cond_init(&st->qcond, NULL);
-	pthread_cond_init(&st->donecond, NULL);
+	pthread_cond_init(&st->ckcond, NULL);
 	if (pthread_key_create(&st->key, slot_destroy) != 0)
 		fatal("pthread_key_create");
 	/* Open one connection now so a bad URL fails at start-up. */
@@ -92,6 +123,15 @@ int store_open(const char *url, struct store **out, char *err, size_t errlen)
 	}
 	if (!st->postgres) {
 		st->wdb = probe;
+		db_sqlite_cache_kib(st->wdb, WRITER_CACHE_KIB);
+		st->cdb = open_conn(st, err, errlen);
+		if (st->cdb) {
+			db_sqlite_cache_kib(st->cdb, CKPT_CACHE_KIB);
+			if (pthread_create(&st->ckpt, NULL, ckpt_main, st) != 0)
+				fatal("cannot start the database checkpoint thread");
+			st->ckpt_running = true;
+			db_sqlite_wal_hook(st->wdb, on_wal_pages, st);
+		} /* else SQLite keeps checkpointing on the writer */
 		if (pthread_create(&st->writer, NULL, writer_main, st) != 0)
 			fatal("cannot start the database writer thread");
 		st->writer_running = true;
@@ -113,6 +153,14 @@ void store_close(struct store *st)
 		pthread_mutex_unlock(&st->qlock);
 		pthread_join(st->writer, NULL);
 	}
+	if (st->ckpt_running) {
+		pthread_mutex_lock(&st->qlock);
+		st->stopping = true;
+		pthread_cond_broadcast(&st->ckcond);
+		pthread_mutex_unlock(&st->qlock);
+		pthread_join(st->ckpt, NULL);
+	}
+	close_conn(st, st->cdb);
 	close_conn(st, st->wdb);
 	/* This thread's slot and any left by threads that are gone. */
 	pthread_setspecific(st->key, NULL);
@@ -130,7 +178,7 @@ void store_close(struct store *st)
 	pthread_mutex_destroy(&st->lock);
 	pthread_mutex_destroy(&st->qlock);
 	pthread_cond_destroy(&st->qcond);
-	pthread_cond_destroy(&st->donecond);
+	pthread_cond_destroy(&st->ckcond);
 	free(st->url);
 	free(st);
 }
@@ -174,6 +222,7 @@ struct db *store_reader(struct store *st)
 	struct db *db = open_conn(st, err, sizeof(err));
 	if (!db)
 		return NULL;
+	db_sqlite_cache_kib(db, READER_CACHE_KIB);
 	if (!slot) {
 		slot = xcalloc(1, sizeof(*slot));
 		slot->st = st;
@@ -246,6 +295,7 @@ int store_tx(struct store *st, store_tx_fn fn, void *arg)
 		return rc;
 	}
 	struct tx_job job = {.fn = fn, .arg = arg};
+	pthread_cond_init(&job.done_cv, NULL);
 	pthread_mutex_lock(&st->qlock);
 	if (st->qtail)
 		st->qtail->next = &job;
@@ -255,8 +305,9 @@ int store_tx(struct store *st, store_tx_fn fn, void *arg)
 	st->qlen++;
 	pthread_cond_signal(&st->qcond);
 	while (!job.done)
-		pthread_cond_wait(&st->donecond, &st->qlock);
+		pthread_cond_wait(&job.done_cv, &st->qlock);
 	pthread_mutex_unlock(&st->qlock);
+	pthread_cond_destroy(&job.done_cv);
 	count(st, job.rc);
 	return job.rc;
 }
@@ -302,7 +353,12 @@ static void *writer_main(void *arg)
 			st->qtail = NULL;
 		last->next = NULL;
 		st->qlen -= n;
+		bool finish_ckpt = st->ckpt_done;
+		st->ckpt_done = false;
 		pthread_mutex_unlock(&st->qlock);
+
+		if (finish_ckpt)
+			(void)db_sqlite_checkpoint(db, false);
 
 		if (n == 1) {
 			batch->rc = run_one(db, batch);
@@ -311,14 +367,16 @@ static void *writer_main(void *arg)
 				j->rc = SIRT_EDB;
 		} else {
 			for (struct tx_job *j = batch; j; j = j->next) {
-				if (db_savepoint(db, "job") < 0) {
+				/* db_exec: prepared once, unlike db_savepoint() */
+				if (db_exec(db, "SAVEPOINT job", 0, NULL) < 0) {
 					j->rc = SIRT_EDB;
 					continue;
 				}
 				j->rc = j->fn(db, j->arg);
-				if (j->rc < 0)
-					(void)db_rollback_to(db, "job");
-				if (db_release(db, "job") < 0 && j->rc == 0)
+				if (j->rc < 0 && db_exec(db, "ROLLBACK TO job", 0, NULL) < 0) {
+					/* RELEASE below fails too; the batch is retried */
+				}
+				if (db_exec(db, "RELEASE job", 0, NULL) < 0 && j->rc == 0)
 					j->rc = SIRT_EDB;
 			}
 			if (db_commit(db) < 0) {
@@ -336,11 +394,50 @@ static void *writer_main(void *arg)
 		pthread_mutex_lock(&st->qlock);
 		for (struct tx_job *j = batch, *next; j; j = next) {
 			next = j->next;
-			j->done = true; /* j may be gone once this is seen */
+			j->done = true;
+			/* j may be gone once qlock is released, not before */
+			pthread_cond_signal(&j->done_cv);
 		}
-		pthread_cond_broadcast(&st->donecond);
 		pthread_mutex_unlock(&st->qlock);
 	}
+	return NULL;
+}
+
+/* Called by SQLite on the writer thread after each commit. */
+static void on_wal_pages(void *arg, int pages)
+{
+	struct store *st = arg;
+	if (pages < CKPT_PAGES)
+		return;
+	pthread_mutex_lock(&st->qlock);
+	if (!st->ckpt_wanted) {
+		st->ckpt_wanted = true;
+		pthread_cond_signal(&st->ckcond);
+	}
+	pthread_mutex_unlock(&st->qlock);
+}
+
+/* PASSIVE checkpoints never block the writer or the readers. The writer
+ * starts the WAL over once a checkpoint has copied all of it back. */
+static void *ckpt_main(void *arg)
+{
+	struct store *st = arg;
+	for (;;) {
+		pthread_mutex_lock(&st->qlock);
+		while (!st->ckpt_wanted && !st->stopping)
+			pthread_cond_wait(&st->ckcond, &st->qlock);
+		bool stop = st->stopping;
+		st->ckpt_wanted = false;
+		pthread_mutex_unlock(&st->qlock);
+		if (stop)
+			break;
+		(void)db_sqlite_checkpoint(st->cdb, false);
+		pthread_mutex_lock(&st->qlock);
+		st->ckpt_done = true;
+		pthread_mutex_unlock(&st->qlock);
+	}
+	/* The writer has stopped: leave a short WAL behind. */
+	(void)db_sqlite_checkpoint(st->cdb, true);
 	return NULL;
 }
 

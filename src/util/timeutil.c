@@ -126,17 +126,44 @@ void time_format_iso8601(int64_t t, char out[ISO8601_LEN])
 		 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
 }
 
+/* Epoch seconds or RFC 3339 text; false if neither. */
+static bool parse_fake(const char *s, int64_t *out)
+{
+	if (time_parse_iso8601(s, out) == 0)
+		return true;
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || *end != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
+/*
+ * TEST ONLY. SIRT_FAKE_NOW fixes the clock for a whole process;
+ * SIRT_FAKE_NOW_FILE names a file holding the time (epoch seconds or
+ * RFC 3339, one line), read on every call, so a test can move a running
+ * server's clock forward. Neither is ever set in production.
+ */
 int64_t time_now(void)
 {
+	int64_t t;
 	const char *fake = getenv("SIRT_FAKE_NOW");
-	if (fake && *fake) {
-		int64_t t;
-		if (time_parse_iso8601(fake, &t) == 0)
-			return t;
-		char *end;
-		long long v = strtoll(fake, &end, 10);
-		if (*end == '\0')
-			return v;
+	if (fake && *fake && parse_fake(fake, &t))
+		return t;
+	const char *file = getenv("SIRT_FAKE_NOW_FILE");
+	if (file && *file) {
+		FILE *f = fopen(file, "r");
+		if (f) {
+			char line[64];
+			bool ok = fgets(line, sizeof(line), f) != NULL;
+			fclose(f);
+			if (ok) {
+				line[strcspn(line, "\r\n")] = '\0';
+				if (parse_fake(line, &t))
+					return t;
+			}
+		}
 	}
 	return (int64_t)time(NULL);
 }

@@ -21,7 +21,8 @@ int time_parse_date(const char *s, int64_t *out) WUR;
 void time_format_iso8601(int64_t t, char out[ISO8601_LEN]);
 int64_t time_days_from_civil(int64_t y, unsigned m, unsigned d);
 void time_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
-/* The clock sirt reads; tests may set SIRT_FAKE_NOW (epoch seconds or ISO 8601). */
+/* The clock sirt reads; tests may set SIRT_FAKE_NOW (epoch seconds or ISO 8601)
+ * or SIRT_FAKE_NOW_FILE (a file holding such a time, re-read on every call). */
 int64_t time_now(void);
 /* Monotonic time in microseconds, for latency measurements. */
 int64_t time_mono_us(void);

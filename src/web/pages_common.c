@@ -219,7 +219,14 @@ json_t *pages_errors(json_t *errors)
 	json_array_foreach(errors, i, e) {
 		const char *f = json_string_value(json_object_get(e, "field"));
 		const char *m = json_string_value(json_object_get(e, "message"));
-		if (f && m && !json_object_get(o, f))
+		if (!f || !m || json_object_get(o, f))
+			continue;
+		/* the store's messages follow the field name ("is required ..."):
+		 * next to a labelled field they read better as a sentence */
+		if (!strncmp(m, "is ", 3) || !strncmp(m, "must ", 5) || !strncmp(m, "cannot ", 7))
+			json_object_set_new(o, f, json_sprintf("This field %s%s", m,
+							       m[strlen(m) - 1] == '.' ? "" : "."));
+		else
 			json_object_set_new(o, f, json_string(m));
 	}
 	return o;

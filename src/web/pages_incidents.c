@@ -199,6 +199,8 @@ static int h_list(struct req *r)
 	f.assignee = lower[0];
 	f.tag = lower[1];
 #undef Q
+	if (!f.sort)
+		f.sort = sorts[0];
 	char why[200];
 	if (!err && incident_filter_check(&f, why, sizeof(why)) < 0)
 		err = arena_strdup(&r->arena, why);
@@ -229,8 +231,7 @@ static int h_list(struct req *r)
 	for (int i = 0; sorts[i]; i++)
 		if (f.sort && !strcmp(sorts[i], f.sort))
 			sl = sort_captions[i];
-	if (!f.sort)
-		f.sort = sorts[0];
+
 	json_object_set_new(m, "sort_label", json_string(sl));
 	json_object_set_new(m, "ascending", json_boolean(f.ascending));
 	if (f.cursor)

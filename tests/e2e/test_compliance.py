@@ -42,7 +42,7 @@ def test_every_control_is_listed_and_starts_not_met(inst):
                    "iso27001": ["A.5.24", "A.5.25", "A.5.26", "A.5.27", "A.5.28", "A.6.8"]}
     assert doc["mapping"] == "builtin"
     assert doc["inputs"] == {"plan": True, "team": True, "notifications": False,
-                             "evidence_packs": False}
+                             "evidence_packs": True}
     c25 = control(doc, "m365", "25")
     assert c25["status"] == "not_met"
     assert "no approved IR plan" in texts(c25)

@@ -1,0 +1,19 @@
+-- POST /api/v1/incidents with a unique body per request.
+-- Env: BENCH_TOKEN (an API token with the write scope), BENCH_DIR.
+dofile(os.getenv("BENCH_DIR") .. "/report.lua")
+
+local token = os.getenv("BENCH_TOKEN")
+local sev = { "critical", "high", "medium", "low" }
+local n = 0
+
+function request()
+	n = n + 1
+	local body = string.format(
+		'{"title":"bench incident %d-%d","description":"Created by bench/create.lua,' ..
+		' request %d of thread %d.","severity":"%s","detected_at":"2026-01-15T10:%02d:00Z"}',
+		tid, n, n, tid, sev[(n % 4) + 1], n % 60)
+	return wrk.format("POST", "/api/v1/incidents", {
+		["Authorization"] = "Bearer " .. token,
+		["Content-Type"] = "application/json",
+	}, body)
+end
