@@ -975,9 +975,74 @@ static int report_body(struct pdf *p, void *arg)
 static void md_escape(struct strbuf *sb, const char *s)
 {
 	for (; s && *s; s++) {
-		if (strchr("\\`*_{}[]<>()#+-.!|", *s))
+		if (strchr("\\`*_{}[]<>#|", *s))
 			sb_putc(sb, '\\');
 		sb_putc(sb, *s == '\n' ? ' ' : *s);
+	}
+}
+
+/* The published review as Markdown, in the report's order: prose sections
+ * as written (they are Markdown already), structured ones as lists. */
+static void review_markdown(json_t *rv, struct strbuf *sb)
+{
+	static const char *const order[] = {"summary", "actions_taken", "root_cause", "impact",
+					    "went_well", "went_badly", "recommendations", NULL};
+	json_t *content = json_object_get(rv, "content");
+	sb_printf(sb, "\n## Post-incident review (revision %lld, by ",
+		  (long long)json_integer_value(json_object_get(rv, "revision")));
+	md_escape(sb, pack_str(rv, "author"));
+	sb_puts(sb, ")\n\n");
+	for (int i = 0; order[i]; i++) {
+		json_t *v = json_object_get(content, order[i]);
+		if (!v || json_is_null(v))
+			continue;
+		char h[64];
+		humanise(order[i], h, sizeof(h));
+		sb_printf(sb, "### %s\n\n", h);
+		if (json_is_string(v)) {
+			sb_puts(sb, json_string_value(v));
+			sb_puts(sb, "\n\n");
+			continue;
+		}
+		size_t j;
+		json_t *x;
+		if (json_is_array(v)) {
+			json_array_foreach(v, j, x) {
+				sb_puts(sb, "- ");
+				if (json_is_object(x)) { /* an action taken */
+					char t[48];
+					pack_fmt_json_time(json_object_get(x, "at"), t, sizeof(t), false);
+					md_escape(sb, t);
+					sb_puts(sb, " — ");
+					md_escape(sb, pack_str(x, "actor"));
+					sb_puts(sb, ": ");
+					md_escape(sb, pack_str(x, "text"));
+				} else {
+					struct strbuf t;
+					sb_init(&t, 1 << 16);
+					json_value_text(x, &t);
+					md_escape(sb, sb_str(&t));
+					sb_free(&t);
+				}
+				sb_putc(sb, '\n');
+			}
+		} else if (json_is_object(v)) {
+			const char *k;
+			json_object_foreach(v, k, x) {
+				if (json_is_null(x))
+					continue;
+				char label[64];
+				humanise(k, label, sizeof(label));
+				struct strbuf t;
+				sb_init(&t, 1 << 16);
+				json_value_text(x, &t);
+				sb_printf(sb, "- **%s:** ", label);
+				md_escape(sb, sb_str(&t));
+				sb_putc(sb, '\n');
+				sb_free(&t);
+			}
+		}
+		sb_puts(sb, "\n");
 	}
 }
 
@@ -1006,26 +1071,8 @@ static void report_markdown(struct report_data *d, struct strbuf *sb)
 		md_escape(sb, desc);
 		sb_puts(sb, "\n");
 	}
-	if (d->rv) {
-		sb_puts(sb, "\n## Post-incident review\n\n");
-		const char *k;
-		json_t *v;
-		json_object_foreach(json_object_get(d->rv, "content"), k, v) {
-			char h[64];
-			humanise(k, h, sizeof(h));
-			sb_printf(sb, "### %s\n\n", h);
-			if (json_is_string(v)) {
-				sb_puts(sb, json_string_value(v)); /* already Markdown */
-			} else {
-				struct strbuf t;
-				sb_init(&t, 1 << 20);
-				json_value_text(v, &t);
-				md_escape(sb, sb_str(&t));
-				sb_free(&t);
-			}
-			sb_puts(sb, "\n\n");
-		}
-	}
+	if (d->rv)
+		review_markdown(d->rv, sb);
 	sb_puts(sb, "\n## Timeline\n\n| When (UTC) | Kind | Who | What |\n|---|---|---|---|\n");
 	size_t j;
 	json_t *e;

@@ -51,6 +51,8 @@ json_t *pages_options(struct req *r, const char *kind, const char *const *list);
 
 /* A form field with surrounding white space removed; NULL when absent or blank. */
 const char *pages_field(struct req *r, const char *name);
+/* s itself when it is valid UTF-8, else a copy with the bad bytes as '?'. */
+const char *pages_utf8_clean(struct req *r, const char *s);
 /* A comma- or newline-separated list as a JSON array of trimmed, non-empty strings. */
 json_t *pages_list(const char *s);
 /* Field errors [{field, message}] as {field: message}; new reference. */

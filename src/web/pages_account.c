@@ -94,14 +94,14 @@ static int render(struct req *r, int status, const struct acc_view *v)
 	size_t i;
 	json_t *o;
 	json_array_foreach(sessions, i, o)
-		kit_times(o, stimes);
+		kit_times(r, o, stimes);
 	json_array_foreach(orgs, i, o)
 		json_object_set_new(o, "current",
 				    json_boolean(r->who.org_uid &&
 						 !strcmp(json_string_value(json_object_get(o, "id")),
 							 r->who.org_uid)));
 	json_array_foreach(tokens, i, o) {
-		kit_times(o, ttimes);
+		kit_times(r, o, ttimes);
 		json_object_set_new(o, "scope_label",
 				    json_string(kit_label(r, json_string_value(
 							     json_object_get(o, "scope")))));
@@ -357,7 +357,7 @@ static int h_token_create(struct req *r)
 		return resp_error(r, rc, "creating the token");
 	json_t *nt = json_pack("{s:s, s:s, s:s, s:o}", "name", name, "scope_label",
 			       kit_label(r, scope_name(sc)), "token", j.token, "expires",
-			       kit_time(expires));
+			       kit_time(r, expires));
 	struct acc_view v = {.new_token = nt};
 	/* the answer carries a secret: keep it out of every cache */
 	resp_header(r, "Cache-Control", "no-store");

@@ -78,7 +78,7 @@ static int render_admin(struct req *r, int status, const struct admin_view *v);
 static int user_tx(struct db *db, void *arg);
 static int token_tx(struct db *db, void *arg);
 static int org_tx(struct db *db, void *arg);
-static json_t *last_sign_ins(struct db *db, int64_t org_id);
+static json_t *last_sign_ins(struct req *r, struct db *db, int64_t org_id);
 
 static bool in_list(const char *s, const char *const *list)
 {
@@ -89,7 +89,7 @@ static bool in_list(const char *s, const char *const *list)
 }
 
 /* {user uid: newest sign-in} for the organisation's members. */
-static json_t *last_sign_ins(struct db *db, int64_t org_id)
+static json_t *last_sign_ins(struct req *r, struct db *db, int64_t org_id)
 {
 	json_t *o = json_object();
 	struct db_res *q;
@@ -99,7 +99,7 @@ static json_t *last_sign_ins(struct db *db, int64_t org_id)
 		     1, DBV(DB_INT(org_id))) < 0)
 		return o;
 	while (db_next(q))
-		json_object_set_new(o, db_text(q, 0), kit_time(db_int(q, 1)));
+		json_object_set_new(o, db_text(q, 0), kit_time(r, db_int(q, 1)));
 	db_res_free(q);
 	return o;
 }
@@ -135,7 +135,7 @@ static int render_admin(struct req *r, int status, const struct admin_view *v)
 		free(next);
 		return resp_error(r, db_is_broken(db) ? SIRT_EUNAVAIL : rc, "reading the organisation");
 	}
-	json_t *seen = last_sign_ins(db, r->who.org_id);
+	json_t *seen = last_sign_ins(r, db, r->who.org_id);
 	static const char *const utimes[] = {"created_at", "expires_at", NULL};
 	static const char *const ttimes[] = {"created_at", "last_used_at", "expires_at",
 					     "revoked_at", NULL};
@@ -143,7 +143,7 @@ static int render_admin(struct req *r, int status, const struct admin_view *v)
 	json_t *o;
 	int64_t admins = 0;
 	json_array_foreach(users, i, o) {
-		kit_times(o, utimes);
+		kit_times(r, o, utimes);
 		const char *uid = json_string_value(json_object_get(o, "id"));
 		const char *role = json_string_value(json_object_get(o, "role"));
 		json_t *ls = json_object_get(seen, uid);
@@ -163,7 +163,7 @@ static int render_admin(struct req *r, int status, const struct admin_view *v)
 	}
 	json_decref(seen);
 	json_array_foreach(tokens, i, o) {
-		kit_times(o, ttimes);
+		kit_times(r, o, ttimes);
 		json_object_set_new(o, "scope_label",
 				    json_string(kit_label(r, json_string_value(
 							     json_object_get(o, "scope")))));
@@ -552,7 +552,7 @@ static int h_audit(struct req *r)
 		}
 		json_t *o = json_pack("{s:b, s:I, s:I, s:s, s:o}", "ok", v.ok, "entries",
 				      (json_int_t)v.entries, "head_seq", (json_int_t)v.head_seq,
-				      "head_hash", v.head_hash, "checked", kit_time(time_now()));
+				      "head_hash", v.head_hash, "checked", kit_time(r, time_now()));
 		if (!v.ok)
 			json_object_set_new(o, "bad", json_pack("{s:I, s:s}", "seq",
 								(json_int_t)v.first_bad, "problem",
@@ -590,7 +590,7 @@ static int h_audit(struct req *r)
 		const char *details = db_text(q, 6);
 		const char *hash = db_text(q, 9);
 		json_t *e = json_pack("{s:I, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "seq",
-				      (json_int_t)last, "at", kit_time(db_int(q, 1)), "actor",
+				      (json_int_t)last, "at", kit_time(r, db_int(q, 1)), "actor",
 				      db_text(q, 2), "action", db_text(q, 3), "object_type",
 				      db_text(q, 4), "object_id", db_text(q, 5), "request_id",
 				      db_text(q, 7), "client_addr", db_text(q, 8), "hash", hash,

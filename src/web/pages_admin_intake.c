@@ -130,7 +130,7 @@ static int render(struct req *r, int status, const struct intake_view *v)
 	size_t i, nr = json_array_size(rules);
 	json_t *o;
 	json_array_foreach(sources, i, o) {
-		kit_times(o, stimes);
+		kit_times(r, o, stimes);
 		json_object_set_new(o, "full_url",
 				    json_sprintf("%s%s", base,
 						 json_string_value(json_object_get(o, "url"))));

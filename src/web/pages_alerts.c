@@ -59,7 +59,7 @@ static void decorate(struct req *r, json_t *a)
 {
 	static const char *const times[] = {"starts_at", "ends_at",  "first_seen", "last_seen",
 					    "received_at", "resolved_at", "updated_at", NULL};
-	kit_times(a, times);
+	kit_times(r, a, times);
 	const char *sev = json_string_value(json_object_get(a, "severity"));
 	const char *st = json_string_value(json_object_get(a, "status"));
 	json_object_set_new(a, "severity_label", json_string(kit_label(r, sev)));
@@ -184,7 +184,7 @@ static int render_alert(struct req *r, int status, int64_t id, const char *incid
 				    pretty(json_string_value(json_object_get(payload, "body"))));
 		json_object_del(payload, "body");
 		static const char *const pt[] = {"received_at", NULL};
-		kit_times(payload, pt);
+		kit_times(r, payload, pt);
 	}
 	json_object_del(a, "raw");
 	json_t *labels = json_array(), *annotations = json_array();

@@ -1,4 +1,5 @@
 /* Helpers shared by the page handlers: see pages.h. */
+#include "api/validate.h"
 #include "web/pages.h"
 
 #include <stdio.h>
@@ -174,6 +175,19 @@ static bool space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* Form text goes into JSON view models, which need valid UTF-8: bytes of a
+ * broken sequence become '?'. */
+const char *pages_utf8_clean(struct req *r, const char *s)
+{
+	if (text_is_utf8(s, strlen(s)))
+		return s;
+	char *t = arena_strdup(&r->arena, s);
+	for (char *p = t; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	return t;
+}
+
 const char *pages_field(struct req *r, const char *name)
 {
 	const char *v = req_form(r, name);
@@ -184,7 +198,7 @@ const char *pages_field(struct req *r, const char *name)
 	size_t n = strlen(v);
 	while (n > 0 && space(v[n - 1]))
 		n--;
-	return n ? arena_strndup(&r->arena, v, n) : NULL;
+	return n ? pages_utf8_clean(r, arena_strndup(&r->arena, v, n)) : NULL;
 }
 
 json_t *pages_list(const char *s)
@@ -259,7 +273,12 @@ void pages_flash_set(struct req *r, const char *kind, const char *text)
 	sb_init(&v, 4 * FLASH_MAX);
 	sb_printf(&v, "%c.", kind && !strcmp(kind, "error") ? 'e' : kind && !strcmp(kind, "warning") ? 'w' : 'o');
 	size_t n = strlen(text);
-	escape_url_query(&v, text, n > FLASH_MAX ? FLASH_MAX : n);
+	if (n > FLASH_MAX) { /* cut at a UTF-8 boundary */
+		n = FLASH_MAX;
+		while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+			n--;
+	}
+	escape_url_query(&v, text, n);
 	if (sb_status(&v) == 0)
 		set_cookie(r, arena_strdup(&r->arena, sb_str(&v)), 60);
 	sb_free(&v);

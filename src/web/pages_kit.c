@@ -7,15 +7,12 @@
 #include "api/validate.h"
 #include "util/timeutil.h"
 #include "web/escape.h"
+#include "web/pages.h"
 #include "web/web.h"
 
-#define FLASH_COOKIE "sirt_flash"
-#define FLASH_MAX 300
 
 static int hexval(char c);
 static char *form_decode(struct arena *a, const char *s, size_t n);
-static void flash_cookie(struct req *r, const char *value, int max_age);
-static void flash_take(struct req *r, json_t *model);
 
 static int hexval(char c)
 {
@@ -50,38 +47,13 @@ static char *form_decode(struct arena *a, const char *s, size_t n)
 json_t *kit_model(struct req *r, const char *nav, const char *title)
 {
 	json_t *m = web_base_model(r, nav, title);
-	flash_take(r, m);
+	pages_flash_take(r, m);
 	return m;
-}
-
-/* Form text goes into JSON view models, which need valid UTF-8: bytes of a
- * broken sequence become '?'. */
-static char *utf8_clean(struct req *r, const char *s, size_t n)
-{
-	char *t = arena_strndup(&r->arena, s, n);
-	if (!text_is_utf8(t, n))
-		for (char *p = t; *p; p++)
-			if ((unsigned char)*p >= 0x80)
-				*p = '?';
-	return t;
-}
-
-static bool blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
 const char *kit_field(struct req *r, const char *name)
 {
-	const char *v = req_form(r, name);
-	if (!v)
-		return NULL;
-	while (blank(*v))
-		v++;
-	size_t n = strlen(v);
-	while (n > 0 && blank(v[n - 1]))
-		n--;
-	return n ? utf8_clean(r, v, n) : NULL;
+	return pages_field(r, name);
 }
 
 const char *kit_text(struct req *r, const char *name)
@@ -94,7 +66,7 @@ const char *kit_text(struct req *r, const char *name)
 		if (*p != '\r')
 			*o++ = *p;
 	*o = '\0';
-	return utf8_clean(r, t, strlen(t));
+	return pages_utf8_clean(r, t);
 }
 
 json_t *kit_field_all(struct req *r, const char *name)
@@ -122,83 +94,29 @@ json_t *kit_field_all(struct req *r, const char *name)
 	return a;
 }
 
-static void flash_cookie(struct req *r, const char *value, int max_age)
-{
-	resp_header(r, "Set-Cookie",
-		    arena_printf(&r->arena,
-				 FLASH_COOKIE "=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s",
-				 value, max_age, r->tls ? "; Secure" : ""));
-}
-
 int kit_done(struct req *r, const char *kind, const char *text, const char *location)
 {
-	struct strbuf v;
-	sb_init(&v, 4 * FLASH_MAX);
-	sb_printf(&v, "%c.", kind && !strcmp(kind, "error")     ? 'e'
-			     : kind && !strcmp(kind, "warning") ? 'w'
-								: 'o');
-	size_t n = strlen(text);
-	if (n > FLASH_MAX) { /* cut at a UTF-8 boundary */
-		n = FLASH_MAX;
-		while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
-			n--;
-	}
-	escape_url_query(&v, text, n);
-	if (sb_status(&v) == 0)
-		flash_cookie(r, arena_strdup(&r->arena, sb_str(&v)), 60);
-	sb_free(&v);
+	pages_flash_set(r, kind, text);
 	return resp_redirect(r, location);
 }
 
-static void flash_take(struct req *r, json_t *model)
+/* Times on these pages are shown in the user's time zone, like every page. */
+json_t *kit_time(struct req *r, int64_t t)
 {
-	const char *c = req_cookie(r, FLASH_COOKIE);
-	if (!c || !*c)
-		return;
-	flash_cookie(r, "", 0);
-	size_t n = strlen(c);
-	if (n < 3 || c[1] != '.' || n > 4 * FLASH_MAX)
-		return;
-	const char *kind = c[0] == 'e' ? "error" : c[0] == 'w' ? "warning" : "ok";
-	char *t = arena_alloc(&r->arena, n), *o = t;
-	for (const char *p = c + 2; *p; p++) {
-		if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-			*o++ = (char)(hexval(p[1]) * 16 + hexval(p[2]));
-			p += 2;
-		} else {
-			*o++ = *p;
-		}
-	}
-	*o = '\0';
-	json_t *text = json_string(t); /* NULL for invalid UTF-8: no message then */
-	if (text)
-		json_object_set_new(model, "flash", json_pack("{s:s, s:o}", "kind", kind, "text", text));
+	return pages_time(pages_zone(r), t);
 }
 
-json_t *kit_time(int64_t t)
+json_t *kit_time_iso(struct req *r, json_t *iso)
 {
-	if (t == 0)
-		return json_null();
-	char iso[ISO8601_LEN], text[40];
-	time_format_iso8601(t, iso);
-	snprintf(text, sizeof(text), "%.10s %.5s UTC", iso, iso + 11);
-	return json_pack("{s:s, s:s}", "iso", iso, "text", text);
+	return pages_time_json(pages_zone(r), iso);
 }
 
-json_t *kit_time_iso(json_t *iso)
-{
-	int64_t t;
-	if (!json_is_string(iso) || time_parse_iso8601(json_string_value(iso), &t) < 0 || t == 0)
-		return json_null();
-	return kit_time(t);
-}
-
-void kit_times(json_t *obj, const char *const *keys)
+void kit_times(struct req *r, json_t *obj, const char *const *keys)
 {
 	char k[80];
 	for (; *keys; keys++) {
 		snprintf(k, sizeof(k), "%s_t", *keys);
-		json_object_set_new(obj, k, kit_time_iso(json_object_get(obj, *keys)));
+		json_object_set_new(obj, k, kit_time_iso(r, json_object_get(obj, *keys)));
 	}
 }
 
@@ -209,24 +127,12 @@ bool kit_can(const struct req *r, enum perm p)
 
 const char *kit_label(struct req *r, const char *value)
 {
-	if (!value || !*value)
-		return "";
-	char *t = arena_strdup(&r->arena, value);
-	for (char *p = t; *p; p++)
-		if (*p == '_')
-			*p = ' ';
-	if (t[0] >= 'a' && t[0] <= 'z')
-		t[0] = (char)(t[0] - 'a' + 'A');
-	return t;
+	return pages_label(r, NULL, value);
 }
 
 json_t *kit_options(struct req *r, const char *const *list)
 {
-	json_t *a = json_array();
-	for (; *list; list++)
-		json_array_append_new(a, json_pack("{s:s, s:s}", "value", *list, "label",
-						   kit_label(r, *list)));
-	return a;
+	return pages_options(r, NULL, list);
 }
 
 int kit_day_end(const char *date, int64_t *out)

@@ -227,7 +227,7 @@ static json_t *action_choices(struct req *r, json_t *rv, json_t *chosen)
 		json_array_append_new(out, json_pack("{s:s, s:O, s:O, s:o, s:b}", "value", s, "text",
 						     json_object_get(x, "text"), "actor",
 						     json_object_get(x, "actor"), "at",
-						     kit_time_iso(json_object_get(x, "at")), "checked", on));
+						     kit_time_iso(r, json_object_get(x, "at")), "checked", on));
 	}
 	json_array_foreach(taken, i, x) {
 		const char *s = json_string_value(json_object_get(x, "source"));
@@ -237,7 +237,7 @@ static json_t *action_choices(struct req *r, json_t *rv, json_t *chosen)
 		bool on = chosen ? json_object_get(tick, val) != NULL : true;
 		json_t *c = json_pack("{s:s, s:O, s:O, s:o, s:b, s:b}", "value", val, "text",
 				      json_object_get(x, "text"), "actor", json_object_get(x, "actor"),
-				      "at", kit_time_iso(json_object_get(x, "at")), "checked", on,
+				      "at", kit_time_iso(r, json_object_get(x, "at")), "checked", on,
 				      "manual", true);
 		if (c)
 			json_array_append_new(out, c);
@@ -323,7 +323,7 @@ static int render(struct req *r, int status, const struct rv_view *v)
 			latest = n;
 		static const char *const rt[] = {"created_at", "submitted_at", "published_at",
 						 "superseded_at", NULL};
-		kit_times(x, rt);
+		kit_times(r, x, rt);
 		json_object_set_new(x, "status_label", json_string(kit_label(r, json_string_value(
 									    json_object_get(x, "status")))));
 		json_object_set_new(x, "shown", json_boolean(n == json_integer_value(json_object_get(rv, "revision"))));
@@ -342,7 +342,7 @@ static int render(struct req *r, int status, const struct rv_view *v)
 		if (who && r->who.email && !strcmp(who, r->who.email))
 			signed_by_me = true;
 		static const char *const so[] = {"signed_at", NULL};
-		kit_times(x, so);
+		kit_times(r, x, so);
 	}
 	json_object_set_new(m, "signed_by_me", json_boolean(signed_by_me));
 	json_object_set_new(m, "signoffs_needed",
@@ -360,7 +360,7 @@ static int render(struct req *r, int status, const struct rv_view *v)
 	json_t *tlist = json_array();
 	for (size_t k = 0; k < sizeof(tl) / sizeof(tl[0]); k++)
 		json_array_append_new(tlist, json_pack("{s:s, s:o}", "label", tl[k].label, "t",
-						       kit_time_iso(json_object_get(times, tl[k].key))));
+						       kit_time_iso(r, json_object_get(times, tl[k].key))));
 	json_object_set_new(m, "fact_times", tlist);
 	json_t *meas = json_object_get(facts, "measures");
 	static const struct {
@@ -419,7 +419,7 @@ static int render(struct req *r, int status, const struct rv_view *v)
 									    json_object_get(x, "status")))));
 	static const char *const rvt[] = {"created_at", "updated_at", "submitted_at",
 					  "published_at", "superseded_at", NULL};
-	kit_times(rv, rvt);
+	kit_times(r, rv, rvt);
 	json_object_del(rv, "candidates");
 	json_object_set_new(m, "review", rv);
 	json_object_set_new(m, "revisions", revs ? json_incref(json_object_get(revs, "items"))

@@ -183,6 +183,14 @@ test('admin, account, alerts and review pages', async () => {
     await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Add action item' }).click()]);
     assert.match(await page.locator('#actions').textContent(), /Rate-limit the login API/);
 
+    // with its review published, the high incident closes from its page
+    await page.goto(`${sirt.base}/incidents/${key}`);
+    await page.locator('details.transition-close > summary').click();
+    await page.locator('#tr-resolution').selectOption('fixed');
+    await page.locator('#tr-root-cause').selectOption('weak_or_stolen_credentials');
+    await Promise.all([page.waitForNavigation(), page.locator('details.transition-close button[type=submit]').click()]);
+    assert.equal((await page.locator('.incident-head .status').textContent()).trim(), 'Closed');
+
     // --- screenshots, desktop and phone width
     const alertUrl = page.url();
     await shoot(browser, ctx, `${sirt.base}/admin`, 'admin');

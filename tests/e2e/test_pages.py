@@ -104,7 +104,8 @@ def test_pages_render_and_validate(inst, web, tmp_path):
 
 
 def test_lifecycle_timeline_tasks_indicators(inst, web):
-    key = create(web, title="Ransomware on build server", severity="critical",
+    # medium: closing needs no post-incident review (high and critical do)
+    key = create(web, title="Ransomware on build server", severity="medium",
                  category="ransomware", detected_at="2026-01-02T03:04",
                  tags="build, ci", affected_systems="build-01")
     assert flash(web, f"/incidents/{key}") == ("ok", f"{key} opened.")
