@@ -40,6 +40,11 @@ ROUTES_DECLARE(web_admin);
 ROUTES_DECLARE(web_admin_intake);
 ROUTES_DECLARE(web_alerts);
 ROUTES_DECLARE(web_review);
+ROUTES_DECLARE(pages_plan);
+ROUTES_DECLARE(pages_team);
+ROUTES_DECLARE(pages_exercises);
+ROUTES_DECLARE(pages_actions);
+ROUTES_DECLARE(pages_qreviews);
 
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
@@ -77,5 +82,10 @@ const struct route_module route_modules[] = {
 	{"web-admin-intake", web_admin_intake_routes, &web_admin_intake_routes_count},
 	{"web-alerts", web_alerts_routes, &web_alerts_routes_count},
 	{"web-review", web_review_routes, &web_review_routes_count},
+	{"pages-plan", pages_plan_routes, &pages_plan_routes_count},
+	{"pages-team", pages_team_routes, &pages_team_routes_count},
+	{"pages-exercises", pages_exercises_routes, &pages_exercises_routes_count},
+	{"pages-actions", pages_actions_routes, &pages_actions_routes_count},
+	{"pages-qreviews", pages_qreviews_routes, &pages_qreviews_routes_count},
 	{NULL, NULL, NULL},
 };
