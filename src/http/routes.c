@@ -34,6 +34,11 @@ ROUTES_DECLARE(api_metrics);
 ROUTES_DECLARE(pages_incidents);
 ROUTES_DECLARE(pages_dashboard);
 ROUTES_DECLARE(api_pack);
+ROUTES_DECLARE(pages_evidence);
+ROUTES_DECLARE(pages_clocks);
+ROUTES_DECLARE(pages_channels);
+ROUTES_DECLARE(pages_pack);
+ROUTES_DECLARE(pages_compliance);
 
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
@@ -65,5 +70,10 @@ const struct route_module route_modules[] = {
 	{"pages-incidents", pages_incidents_routes, &pages_incidents_routes_count},
 	{"pages-dashboard", pages_dashboard_routes, &pages_dashboard_routes_count},
 	{"evidence-pack", api_pack_routes, &api_pack_routes_count},
+	{"pages-evidence", pages_evidence_routes, &pages_evidence_routes_count},
+	{"pages-clocks", pages_clocks_routes, &pages_clocks_routes_count},
+	{"pages-channels", pages_channels_routes, &pages_channels_routes_count},
+	{"pages-pack", pages_pack_routes, &pages_pack_routes_count},
+	{"pages-compliance", pages_compliance_routes, &pages_compliance_routes_count},
 	{NULL, NULL, NULL},
 };
