@@ -143,7 +143,7 @@ def test_upload_download_and_custody(inst, web, tmp_path):
     r = web.form(f"/incidents/{key}/evidence/{eid}/handover",
                  {"csrf": csrf, "to": "", "reason": "for the police"})
     assert r.status == 422, r
-    assert 'id="ho-to-' + eid + '-error"' in r.text and 'value="for the police"' in r.text
+    assert 'id="ho-to-0-error"' in r.text and 'value="for the police"' in r.text
     r = web.form(f"/incidents/{key}/evidence/{eid}/handover",
                  {"csrf": csrf, "to": "Detective Inspector Reyes", "reason": "criminal case 4711"})
     assert r.status == 303, r
@@ -269,11 +269,11 @@ def test_clock_apply_decision_and_submission(inst, web, tmp_path):
     assert "Classified major" in web.get(f"/incidents/{key}").text
     # a submission for the notification stage
     cid = re.search(r'action="/incidents/[^"]+/clocks/([^"/]+)/submissions"', page.text).group(1)
-    stage = re.search(r'id="sub-stage-' + cid + r'" name="stage">\s*<option value="([^"]+)"',
+    stage = re.search(r'id="sub-stage-0" name="stage">\s*<option value="([^"]+)"',
                       page.text).group(1)
     r = web.form(f"/incidents/{key}/clocks/{cid}/submissions",
                  {"csrf": csrf, "stage": "no_such_stage", "authority": "ICO"})
-    assert r.status == 422 and 'id="sub-stage-' + cid + '-error"' in r.text, r
+    assert r.status == 422 and 'id="sub-stage-0-error"' in r.text, r
     assert 'value="ICO"' in r.text
     r = web.form(f"/incidents/{key}/clocks/{cid}/submissions",
                  {"csrf": csrf, "stage": stage, "outcome": "submitted", "authority": "ICO",
