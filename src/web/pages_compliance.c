@@ -63,6 +63,18 @@ static void link_view(json_t *reason)
 	}
 }
 
+/* "no approved IR plan" -> "No approved IR plan" (a new string). */
+static void capitalise(json_t *o, const char *field)
+{
+	const char *t = json_string_value(json_object_get(o, field));
+	if (!t || t[0] < 'a' || t[0] > 'z')
+		return;
+	char *c = strdup(t);
+	c[0] = (char)(c[0] - 'a' + 'A');
+	json_object_set_new(o, field, json_string(c));
+	free(c);
+}
+
 static const char *status_text(const char *st)
 {
 	if (!st)
@@ -87,6 +99,7 @@ static void compliance_view(json_t *doc)
 				json_string_value(json_object_get(ctl, "status")))));
 			json_array_foreach(json_object_get(ctl, "reasons"), k, rs) {
 				link_view(rs);
+				capitalise(rs, "text");
 				json_object_set_new(rs, "status_label", json_string(status_text(
 					json_string_value(json_object_get(rs, "status")))));
 			}
@@ -101,6 +114,7 @@ static void compliance_view(json_t *doc)
 				json_t *x;
 				json_array_foreach(json_object_get(rs, "reasons"), q, x) {
 					link_view(x);
+					capitalise(x, "text");
 					json_object_set_new(x, "status_label", json_string(status_text(
 						json_string_value(json_object_get(x, "status")))));
 				}

@@ -113,6 +113,14 @@ json_t *pages_echo(struct req *r, const char *const *names)
 	return o;
 }
 
+/* "user:dana@example.com" -> "dana@example.com": people read the address. */
+static void person(json_t *o, const char *field)
+{
+	const char *v = json_string_value(json_object_get(o, field));
+	if (v && !strncmp(v, "user:", 5))
+		json_object_set_new(o, field, json_string(v + 5));
+}
+
 static void copy_part(json_t *state, json_t *m, const char *name)
 {
 	json_t *v = json_object_get(state, name);
@@ -154,12 +162,15 @@ static void evidence_part(struct req *r, struct db *db, const struct tz *z, json
 		json_object_set_new(it, "collected_at_t",
 				    pages_time_json(z, json_object_get(it, "collected_at")));
 		json_object_del(it, "blob_store");
+		person(it, "collected_by");
+		person(it, "custodian");
 		json_object_set_new(it, "custody_count", json_integer((json_int_t)json_array_size(
 			json_object_get(it, "custody"))));
 		size_t k;
 		json_t *c;
 		json_array_foreach(json_object_get(it, "custody"), k, c) {
 			json_object_set_new(c, "at_t", pages_time_json(z, json_object_get(c, "at")));
+			person(c, "actor");
 			json_object_set_new(c, "action_label", json_string(pages_label(
 				r, NULL, json_string_value(json_object_get(c, "action")))));
 		}

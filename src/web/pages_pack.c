@@ -49,6 +49,7 @@ static int page(struct req *r, json_t *form, json_t *errors, const char *error, 
 		return api_store_error(r, db, rc, "listing evidence packs");
 	}
 	const struct tz *z = pages_zone(r);
+	const char *signer = NULL; /* the newest pack's key: this server's */
 	size_t i;
 	json_t *p;
 	json_array_foreach(items, i, p) {
@@ -68,10 +69,19 @@ static int page(struct req *r, json_t *form, json_t *errors, const char *error, 
 		const char *sha = json_string_value(json_object_get(p, "sha256"));
 		if (sha)
 			json_object_set_new(p, "sha_short", json_string(arena_printf(&r->arena, "%.16s…", sha)));
+		const char *pk = json_string_value(json_object_get(p, "public_key"));
+		if (pk)
+			json_object_set_new(p, "key_short", json_string(arena_printf(&r->arena, "%.16s…", pk)));
+		if (pk && !signer)
+			signer = arena_strdup(&r->arena, pk);
+		json_object_set_new(p, "warning_count", json_integer((json_int_t)json_array_size(
+			json_object_get(p, "warnings"))));
 	}
 	json_t *m = web_base_model(r, "evidence", "Evidence pack");
 	pages_flash_take(r, m);
 	json_object_set_new(m, "packs", items);
+	if (signer)
+		json_object_set_new(m, "signer", json_string(signer));
 	if (!form) {
 		/* the last full calendar year up to today, in UTC days */
 		char today[ISO8601_LEN], from[ISO8601_LEN];
@@ -118,11 +128,13 @@ static int h_build(struct req *r)
 		json_t *w = json_object_get(out, "warnings");
 		size_t nw = json_array_size(w);
 		pages_flash_set(r, nw ? "warning" : "ok",
-				arena_printf(&r->arena,
-					     "Evidence pack built: %s to %s, %s%s%s.", from, to,
+				arena_printf(&r->arena, "Evidence pack built: %s to %s, %s%s.", from,
+					     to,
 					     pages_bytes(r, json_integer_value(json_object_get(out, "size"))),
-					     nw ? ", with warnings: " : "",
-					     nw ? arena_printf(&r->arena, "%zu", nw) : ""));
+					     nw ? arena_printf(&r->arena,
+							       "; %zu warning%s about gaps (see below)",
+							       nw, nw == 1 ? "" : "s")
+						: ""));
 		json_decref(out);
 		json_decref(form);
 		json_decref(errors);

@@ -298,7 +298,7 @@ def test_dashboard_panels_and_compliance(inst, web, tmp_path):
     assert 'href="/compliance"' in r.text
     tidy_ok(tmp_path, "dashboard", r.text)
     r = web.get("/compliance")
-    assert r.status == 200 and "no approved IR plan" in r.text
+    assert r.status == 200 and "No approved IR plan" in r.text
     assert 'href="/plan"' in r.text
     tidy_ok(tmp_path, "compliance", r.text)
     assert web.get("/compliance?framework=soc2").status == 200
