@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSirt, launch, signIn, screenshot } from './harness.mjs';
+import { startSirt, launch, signIn, screenshot, ARTIFACTS } from './harness.mjs';
 
 let sirt, browser;
 
@@ -111,6 +111,10 @@ test('evidence, a running clock and the evidence pack in the browser', async () 
   await page.reload();
   await noSidewaysScroll(page);
   await screenshot(page, 'incident-evidence-clocks-phone');
+  for (const part of ['evidence', 'clocks']) {
+    await page.locator(`#${part} details`).first().evaluate((d) => { d.open = true; });
+    await page.locator(`#${part}`).screenshot({ path: join(ARTIFACTS, `incident-${part}-phone.png`) });
+  }
   await page.setViewportSize({ width: 1280, height: 900 });
 
   // the dashboard lists the deadline at risk, and the compliance status
