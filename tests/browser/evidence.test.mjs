@@ -152,5 +152,15 @@ test('evidence, a running clock and the evidence pack in the browser', async () 
   const text = readFileSync(await csv.path(), 'utf8');
   assert.ok(text.split('\n')[0].includes('key'), text.slice(0, 200));
   assert.ok(text.includes(key));
+
+  // the compliance page and the administration pages this work adds
+  await page.goto(`${sirt.base}/compliance`);
+  assert.ok((await page.locator('h1').textContent()).includes('Compliance'));
+  await screenshot(page, 'compliance');
+  await page.goto(`${sirt.base}/admin/channels`);
+  await screenshot(page, 'admin-channels');
+  await page.goto(`${sirt.base}/admin/clocks/gdpr_art33?became_aware=${localInput(new Date())}`);
+  assert.ok(await page.locator('#preview time').first().isVisible());
+  await screenshot(page, 'admin-clock-preview');
   await page.close();
 });
