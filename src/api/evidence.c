@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/evidence_api.h"
 #include "api/validate.h"
 #include "app/app.h"
 #include "core/utf8.h"
@@ -42,17 +43,14 @@ struct upload {
 	int64_t collected_at;
 };
 
-static struct blob_store *blobs(struct req *r);
 static int upload_sink(struct req *r, const char *data, size_t len);
 static void upload_cleanup(struct req *r);
-static bool plain_text(const char *s, size_t max, bool multiline);
 static const char *upload_param(struct req *r, const char *query, const char *header);
 
 static pthread_mutex_t blobs_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct blob_store *blobs_shared;
 
-/* The process's blob store, opened on first use from the configuration. */
-static struct blob_store *blobs(struct req *r)
+struct blob_store *api_evidence_blobs(struct req *r)
 {
 	pthread_mutex_lock(&blobs_lock);
 	if (!blobs_shared) {
@@ -72,8 +70,7 @@ static struct blob_store *blobs(struct req *r)
 	return bs;
 }
 
-/* Valid UTF-8, no control characters (tabs and newlines when multiline). */
-static bool plain_text(const char *s, size_t max, bool multiline)
+bool api_evidence_text_ok(const char *s, size_t max, bool multiline)
 {
 	size_t n = strlen(s), ncp;
 	if (n > 4 * max || !utf8_valid(s, n, &ncp) || ncp > max)
@@ -130,16 +127,16 @@ static int upload_start(struct req *r, struct upload *u)
 	}
 	if (!u->file_name || !*u->file_name)
 		validate_add(&errors, "name", "the file name is required (?name= or X-File-Name)");
-	else if (!plain_text(u->file_name, 255, false) || strchr(u->file_name, '/') ||
+	else if (!api_evidence_text_ok(u->file_name, 255, false) || strchr(u->file_name, '/') ||
 		 strchr(u->file_name, '\\') || !strcmp(u->file_name, ".") ||
 		 !strcmp(u->file_name, ".."))
 		validate_add(&errors, "name",
 			     "must be a file name of at most 255 characters, without path"
 			     " separators or control characters");
-	if (u->description && !plain_text(u->description, 4000, true))
+	if (u->description && !api_evidence_text_ok(u->description, 4000, true))
 		validate_add(&errors, "description",
 			     "must be UTF-8 text of at most 4000 characters");
-	if (u->source && !plain_text(u->source, 500, false))
+	if (u->source && !api_evidence_text_ok(u->source, 500, false))
 		validate_add(&errors, "source", "must be one line of at most 500 characters");
 	if (!content_type_syntax_ok(u->content_type))
 		validate_add(&errors, "content_type", "must be a media type such as text/plain");
@@ -164,7 +161,7 @@ static int upload_start(struct req *r, struct upload *u)
 		api_store_error(r, db, rc, "checking the incident");
 		return -1;
 	}
-	struct blob_store *bs = blobs(r);
+	struct blob_store *bs = api_evidence_blobs(r);
 	if (!bs)
 		return -1;
 	if (blob_tmp_new(bs, &u->tmp) < 0) {
@@ -244,21 +241,42 @@ static int upload_tx(struct db *db, void *arg)
 	return evidence_insert(db, &j->ac, &j->in, &j->out);
 }
 
+int api_evidence_commit(struct req *r, struct blob_tmp *tmp, struct evidence_new *in,
+			json_t **out)
+{
+	struct blob_store *bs = api_evidence_blobs(r);
+	if (!bs)
+		return SIRT_EUNAVAIL;
+	char sha[65];
+	int64_t size;
+	blob_tmp_finish(tmp, sha, &size);
+	if (size == 0)
+		return SIRT_EINVAL;
+	struct upload_job j = {.bs = bs, .tmp = tmp, .in = *in, .ac = req_audit_ctx(r)};
+	j.in.sha256 = sha;
+	j.in.size = size;
+	j.in.blob_store = blob_store_kind(bs);
+	if (!strcmp(blob_store_kind(bs), "db"))
+		j.in_tx_put = true; /* the large object commits with the row */
+	else if (blob_put(bs, NULL, tmp, &j.created) < 0)
+		return SIRT_EIO;
+	int rc = store_tx(r->app->store, upload_tx, &j);
+	if (rc < 0) {
+		if (!j.in_tx_put && j.created)
+			blob_unput(bs, sha);
+		json_decref(j.out);
+		return rc;
+	}
+	*out = j.out;
+	return 0;
+}
+
 static int h_upload(struct req *r)
 {
 	struct upload *u = r->stream_state;
 	if (!u || !u->tmp)
 		return resp_problem(r, 500, NULL, "the upload was not received", NULL);
-	char sha[65];
-	int64_t size;
-	blob_tmp_finish(u->tmp, sha, &size);
-	if (size == 0)
-		return resp_problem(r, 422, NULL, "the file is empty; nothing was stored", NULL);
-	struct blob_store *bs = blobs(r);
-	if (!bs)
-		return 0;
-	struct upload_job j = {.bs = bs, .tmp = u->tmp, .ac = req_audit_ctx(r)};
-	j.in = (struct evidence_new){
+	struct evidence_new in = {
 		.org_id = r->who.org_id,
 		.incident_id = u->incident_id,
 		.incident_uid = req_param(r, "id"),
@@ -268,27 +286,22 @@ static int h_upload(struct req *r)
 		.source = u->source,
 		.collected_by = r->who.actor ? r->who.actor : "",
 		.collected_at = u->collected_at,
-		.sha256 = sha,
-		.size = size,
-		.blob_store = blob_store_kind(bs),
 	};
-	if (!strcmp(blob_store_kind(bs), "db")) {
-		j.in_tx_put = true; /* the large object commits with the row */
-	} else if (blob_put(bs, NULL, u->tmp, &j.created) < 0) {
+	json_t *out = NULL;
+	int rc = api_evidence_commit(r, u->tmp, &in, &out);
+	if (rc == SIRT_EUNAVAIL)
+		return 0; /* api_evidence_blobs() has answered */
+	if (rc == SIRT_EINVAL)
+		return resp_problem(r, 422, NULL, "the file is empty; nothing was stored", NULL);
+	if (rc == SIRT_EIO)
 		return resp_problem(r, 500, NULL, "storing the file failed; nothing was stored", NULL);
-	}
-	int rc = store_tx(r->app->store, upload_tx, &j);
-	if (rc < 0) {
-		if (!j.in_tx_put && j.created)
-			blob_unput(bs, sha);
-		json_decref(j.out);
+	if (rc < 0)
 		return api_store_error(r, NULL, rc, "storing the evidence item");
-	}
-	json_object_del(j.out, "blob_store");
+	json_object_del(out, "blob_store");
 	resp_header(r, "Location",
 		    arena_printf(&r->arena, "/api/v1/incidents/%s/evidence/%s", req_param(r, "id"),
-				 json_string_value(json_object_get(j.out, "id"))));
-	return resp_json(r, 201, j.out);
+				 json_string_value(json_object_get(out, "id"))));
+	return resp_json(r, 201, out);
 }
 
 static int h_list(struct req *r)
@@ -352,7 +365,7 @@ static int h_get(struct req *r)
 	if (!item)
 		return 0;
 	const char *reason = req_query(r, "reason");
-	if (reason && !plain_text(reason, 500, false)) {
+	if (reason && !api_evidence_text_ok(reason, 500, false)) {
 		json_decref(item);
 		return resp_problem(r, 400, NULL, "reason must be one line of at most 500 characters",
 				    NULL);
@@ -392,7 +405,7 @@ static char *disposition(struct arena *a, const char *name)
 static int h_download(struct req *r)
 {
 	const char *reason = req_query(r, "reason");
-	if (!reason || !*reason || !plain_text(reason, 500, false))
+	if (!reason || !*reason || !api_evidence_text_ok(reason, 500, false))
 		return resp_problem(r, 400, NULL,
 				    "say why you are downloading the item: ?reason=... (one line,"
 				    " at most 500 characters); it is recorded in the chain of custody",
@@ -403,7 +416,7 @@ static int h_download(struct req *r)
 	json_t *item = load_item(r, db, false);
 	if (!item)
 		return 0;
-	struct blob_store *bs = blobs(r);
+	struct blob_store *bs = api_evidence_blobs(r);
 	if (!bs) {
 		json_decref(item);
 		return 0;

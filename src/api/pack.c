@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/pack_api.h"
 #include "api/validate.h"
 #include "app/app.h"
 #include "audit/audit.h"
@@ -137,35 +138,36 @@ static int read_one(struct db *db, int64_t org, const char *uid, json_t **out, c
 	return rc;
 }
 
-static int h_create(struct req *r)
+int api_pack_create(struct req *r, const char *from_s, const char *to_s, const char *fw,
+		    json_t **out, struct api_pack_error *err)
 {
-	json_t *body, *errors = NULL;
-	if (req_json(r, &body) < 0)
-		return 0;
-	if (validate_body(body, create_fields, &errors) < 0) {
-		json_decref(body);
-		return api_invalid(r, errors);
-	}
-	const char *fw = json_string_value(json_object_get(body, "framework"));
-	if (!fw)
+	memset(err, 0, sizeof(*err));
+	if (!fw || !*fw)
 		fw = "all";
-	char why[512];
 	int64_t from, to;
-	if (pack_parse_period(json_string_value(json_object_get(body, "from")),
-			      json_string_value(json_object_get(body, "to")), &from, &to, why,
-			      sizeof(why)) < 0) {
-		json_decref(body);
-		validate_add(&errors, strstr(why, "--to") ? "to" : "from", why);
-		return api_invalid(r, errors);
+	if (!pack_framework_valid(fw)) {
+		err->status = 422;
+		err->field = "framework";
+		snprintf(err->why, sizeof(err->why), "must be one of all, m365, soc2, iso27001");
+		return SIRT_EINVAL;
 	}
-	fw = arena_printf(&r->arena, "%s", fw);
-	json_decref(body);
-	struct db *db = api_db(r);
-	if (!db)
-		return 0;
-	if (pthread_mutex_trylock(&build_lock) != 0)
-		return resp_problem(r, 409, NULL,
-				    "an evidence pack is being built; try again when it is done", NULL);
+	if (pack_parse_period(from_s, to_s, &from, &to, err->why, sizeof(err->why)) < 0) {
+		err->status = 422;
+		err->field = strstr(err->why, "--to") ? "to" : "from";
+		return SIRT_EINVAL;
+	}
+	struct db *db = store_reader(r->app->store);
+	if (!db) {
+		err->status = 503;
+		snprintf(err->why, sizeof(err->why), "the database is not reachable");
+		return SIRT_EUNAVAIL;
+	}
+	if (pthread_mutex_trylock(&build_lock) != 0) {
+		err->status = 409;
+		snprintf(err->why, sizeof(err->why),
+			 "an evidence pack is being built; try again when it is done");
+		return SIRT_ECONFLICT;
+	}
 	const struct config *cfg = &r->app->cfg;
 	struct job j = {.org = r->who.org_id, .ac = req_audit_ctx(r)};
 	rand_uuid(j.uid);
@@ -213,18 +215,12 @@ static int h_create(struct req *r)
 		snprintf(res.why, sizeof(res.why), "the pack could not be recorded");
 	}
 	if (rc < 0) {
-		resp_problem(r, rc == SIRT_EINVAL ? 422 : 500, "The evidence pack was not built",
-			     res.why, NULL);
-	} else {
-		json_t *out = NULL;
-		if (read_one(db, r->who.org_id, j.uid, &out, NULL) == 0) {
-			char *loc = xasprintf("/api/v1/evidence/packs/%s", j.uid);
-			resp_header(r, "Location", arena_printf(&r->arena, "%s", loc));
-			free(loc);
-			resp_json(r, 201, out);
-		} else {
-			resp_problem(r, 500, NULL, "the pack was built but cannot be read back", NULL);
-		}
+		err->status = rc == SIRT_EINVAL ? 422 : 500;
+		snprintf(err->why, sizeof(err->why), "%s", res.why);
+	} else if (read_one(db, r->who.org_id, j.uid, out, NULL) != 0) {
+		err->status = 500;
+		snprintf(err->why, sizeof(err->why), "the pack was built but cannot be read back");
+		rc = SIRT_EIO;
 	}
 	pack_result_free(&res);
 	free(dir);
@@ -232,7 +228,55 @@ static int h_create(struct req *r)
 	free(path);
 	free(key);
 	free(url);
+	return rc;
+}
+
+int api_pack_list(struct db *db, int64_t org_id, int limit, json_t **items)
+{
+	struct db_res *res;
+	int rc = db_query(db, &res,
+			  "SELECT " PACK_COLS " FROM evidence_packs WHERE org_id = $1"
+			  " ORDER BY created_at DESC, id DESC LIMIT $2",
+			  2, DBV(DB_INT(org_id), DB_INT(limit)));
+	if (rc < 0)
+		return rc;
+	*items = json_array();
+	while (db_next(res))
+		json_array_append_new(*items, row_json(res));
+	db_res_free(res);
 	return 0;
+}
+
+static int h_create(struct req *r)
+{
+	json_t *body, *errors = NULL;
+	if (req_json(r, &body) < 0)
+		return 0;
+	if (validate_body(body, create_fields, &errors) < 0) {
+		json_decref(body);
+		return api_invalid(r, errors);
+	}
+	struct api_pack_error err;
+	json_t *out = NULL;
+	int rc = api_pack_create(r, json_string_value(json_object_get(body, "from")),
+				 json_string_value(json_object_get(body, "to")),
+				 json_string_value(json_object_get(body, "framework")), &out, &err);
+	json_decref(body);
+	if (rc == 0) {
+		resp_header(r, "Location",
+			    arena_printf(&r->arena, "/api/v1/evidence/packs/%s",
+					 json_string_value(json_object_get(out, "id"))));
+		return resp_json(r, 201, out);
+	}
+	if (err.field) {
+		validate_add(&errors, err.field, err.why);
+		return api_invalid(r, errors);
+	}
+	if (err.status == 503)
+		return resp_error(r, SIRT_EUNAVAIL, NULL);
+	if (err.status == 409)
+		return resp_problem(r, 409, NULL, err.why, NULL);
+	return resp_problem(r, err.status, "The evidence pack was not built", err.why, NULL);
 }
 
 static int h_list(struct req *r)
@@ -243,17 +287,10 @@ static int h_list(struct req *r)
 	struct db *db = api_db(r);
 	if (!db)
 		return 0;
-	struct db_res *res;
-	int rc = db_query(db, &res,
-			  "SELECT " PACK_COLS " FROM evidence_packs WHERE org_id = $1"
-			  " ORDER BY created_at DESC, id DESC LIMIT $2",
-			  2, DBV(DB_INT(r->who.org_id), DB_INT(limit)));
+	json_t *items;
+	int rc = api_pack_list(db, r->who.org_id, limit, &items);
 	if (rc < 0)
 		return api_store_error(r, db, rc, "listing evidence packs");
-	json_t *items = json_array();
-	while (db_next(res))
-		json_array_append_new(items, row_json(res));
-	db_res_free(res);
 	return resp_json(r, 200, json_pack("{s:o}", "items", items));
 }
 

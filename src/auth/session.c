@@ -193,7 +193,9 @@ int session_authenticate(struct req *r)
 int session_csrf_check(struct req *r)
 {
 	const char *sent = req_header(r, "X-CSRF-Token");
-	if (!sent && r->route && r->route->body == BODY_FORM)
+	/* multipart page routes put their text fields in the same form (see
+	 * src/web/multipart.h) */
+	if (!sent && r->route && (r->route->body == BODY_FORM || r->route->body == BODY_MULTIPART))
 		sent = req_form(r, "csrf");
 	if (r->who.csrf && session_token_equal(sent, r->who.csrf))
 		return 0;

@@ -45,6 +45,11 @@ ROUTES_DECLARE(pages_team);
 ROUTES_DECLARE(pages_exercises);
 ROUTES_DECLARE(pages_actions);
 ROUTES_DECLARE(pages_qreviews);
+ROUTES_DECLARE(pages_evidence);
+ROUTES_DECLARE(pages_clocks);
+ROUTES_DECLARE(pages_channels);
+ROUTES_DECLARE(pages_pack);
+ROUTES_DECLARE(pages_compliance);
 
 const struct route_module route_modules[] = {
 	{"system", api_system_routes, &api_system_routes_count},
@@ -87,5 +92,10 @@ const struct route_module route_modules[] = {
 	{"pages-exercises", pages_exercises_routes, &pages_exercises_routes_count},
 	{"pages-actions", pages_actions_routes, &pages_actions_routes_count},
 	{"pages-qreviews", pages_qreviews_routes, &pages_qreviews_routes_count},
+	{"pages-evidence", pages_evidence_routes, &pages_evidence_routes_count},
+	{"pages-clocks", pages_clocks_routes, &pages_clocks_routes_count},
+	{"pages-channels", pages_channels_routes, &pages_channels_routes_count},
+	{"pages-pack", pages_pack_routes, &pages_pack_routes_count},
+	{"pages-compliance", pages_compliance_routes, &pages_compliance_routes_count},
 	{NULL, NULL, NULL},
 };

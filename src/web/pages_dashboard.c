@@ -28,6 +28,7 @@
 #include "templates.h"
 #include "util/timeutil.h"
 #include "web/pages.h"
+#include "web/pages_parts.h"
 #include "web/svg_chart.h"
 #include "web/web.h"
 
@@ -256,6 +257,8 @@ static int h_dashboard(struct req *r)
 			r, NULL, json_string_value(json_object_get(e, "status")))));
 	}
 	json_object_set_new(m, "newest", newest);
+	/* deadlines at risk, overdue items, compliance (pages_compliance.c) */
+	pages_dashboard_panels(r, db, z, m);
 	return web_render(r, 200, tmpl_dashboard, m);
 }
 

@@ -25,6 +25,7 @@
 #include "util/timeutil.h"
 #include "web/escape.h"
 #include "web/pages.h"
+#include "web/pages_parts.h"
 #include "web/web.h"
 
 #define LIST_LIMIT 50
@@ -616,9 +617,16 @@ static int show_incident(struct req *r, const char *ref, json_t *state, int stat
 			json_object_set(m, parts[k], json_object_get(state, parts[k]));
 	if (json_object_get(state, "stale"))
 		json_object_set_new(m, "stale", json_true());
+	/* evidence, deadlines, communications, review (pages_evidence.c) */
+	pages_incident_parts(r, db, z, rec, state, m);
 	json_decref(state);
 	json_decref(rec);
 	return web_render(r, status, tmpl_incident, m);
+}
+
+int pages_incident_show(struct req *r, const char *ref, json_t *state, int status)
+{
+	return show_incident(r, ref, state, status);
 }
 
 static int h_show(struct req *r)
