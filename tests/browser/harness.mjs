@@ -15,8 +15,10 @@ export const ADMIN = { email: 'admin@example.com', password: 'correct-horse-batt
 
 export async function startSirt() {
   const dir = mkdtempSync(join(tmpdir(), 'sirt-browser-'));
+  mkdirSync(`${dir}/data`);
   const db = `sqlite:${dir}/sirt.db`;
-  const env = { ...process.env, SIRT_DB: db, SIRT_ACCESS_LOG: 'off',
+  // everything the server keeps (evidence, keys, packs) lives in the test's own directory
+  const env = { ...process.env, SIRT_DB: db, SIRT_ACCESS_LOG: 'off', SIRT_DATA_DIR: `${dir}/data`,
                 SIRT_ADMIN_PASSWORD: ADMIN.password };
   execFileSync(SIRT, ['init', '--org', 'Example Ltd', '--admin-email', ADMIN.email], { env });
   const proc = spawn(SIRT, ['serve', '--listen', '127.0.0.1:0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
