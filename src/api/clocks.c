@@ -125,30 +125,6 @@ static int h_def_get(struct req *r)
 	return resp_json(r, 200, o);
 }
 
-struct def_job {
-	int64_t org_id;
-	bool create;
-	const char *key;
-	json_t *def, *rem;
-	int64_t version;
-	struct audit_ctx ac;
-	json_t *out;
-	struct strbuf why;
-};
-
-static int def_tx(struct db *db, void *arg)
-{
-	struct def_job *j = arg;
-	json_decref(j->out);
-	j->out = NULL;
-	sb_reset(&j->why);
-	int rc = clock_defs_seed(db, j->org_id);
-	if (rc < 0)
-		return rc;
-	return clock_def_put(db, &j->ac, j->org_id, j->create, j->key, j->def, j->rem, j->version,
-			     &j->out, &j->why);
-}
-
 static int def_put(struct req *r, bool create)
 {
 	int64_t version = 0;
@@ -161,13 +137,13 @@ static int def_put(struct req *r, bool create)
 		json_decref(body);
 		return api_invalid(r, errors);
 	}
-	struct def_job j = {.org_id = r->who.org_id, .create = create,
+	struct clock_def_job j = {.org_id = r->who.org_id, .create = create,
 			    .key = create ? NULL : norm_key(r, req_param(r, "key")),
 			    .def = json_object_get(body, "definition"),
 			    .rem = json_object_get(body, "reminders"), .version = version,
 			    .ac = req_audit_ctx(r)};
 	sb_init(&j.why, 4096);
-	int rc = store_tx(r->app->store, def_tx, &j);
+	int rc = store_tx(r->app->store, clock_def_put_tx, &j);
 	json_decref(body);
 	if (rc == SIRT_EINVAL || rc == SIRT_ETOOBIG) {
 		errors = NULL;

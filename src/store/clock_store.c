@@ -1071,3 +1071,16 @@ int clock_scan_alerts(struct store *st, int64_t now)
 	free(todo);
 	return rc;
 }
+
+int clock_def_put_tx(struct db *db, void *arg)
+{
+	struct clock_def_job *j = arg;
+	json_decref(j->out);
+	j->out = NULL;
+	sb_reset(&j->why);
+	int rc = clock_defs_seed(db, j->org_id);
+	if (rc < 0)
+		return rc;
+	return clock_def_put(db, &j->ac, j->org_id, j->create, j->key, j->def, j->rem, j->version,
+			     &j->out, &j->why);
+}

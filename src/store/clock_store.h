@@ -43,6 +43,19 @@ int clock_def_get(struct db *db, int64_t org_id, const char *key, json_t **out) 
 int clock_def_put(struct db *db, const struct audit_ctx *ac, int64_t org_id, bool create,
 		  const char *key, json_t *definition, json_t *reminders, int64_t expect_version,
 		  json_t **out, struct strbuf *why) WUR;
+/* clock_def_put() as a store_tx() job (the API and the admin page both use it):
+ * seeds the built-ins first, then creates or updates. Results in out / why. */
+struct clock_def_job {
+	int64_t org_id;
+	bool create;
+	const char *key;
+	json_t *def, *rem;
+	int64_t version;
+	struct audit_ctx ac;
+	json_t *out;
+	struct strbuf why;
+};
+int clock_def_put_tx(struct db *db, void *arg) WUR;
 /* Built-ins cannot be deleted (SIRT_EPERM); applied clocks keep their copy. */
 int clock_def_delete(struct db *db, const struct audit_ctx *ac, int64_t org_id,
 		     const char *key) WUR;

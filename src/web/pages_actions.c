@@ -87,30 +87,6 @@ static json_t *action_view(struct req *r, json_t *a)
 	return o;
 }
 
-static int plan_options(struct req *r, struct db *db, json_t **out)
-{
-	char uid[37];
-	*out = json_array();
-	int rc = plan_find(db, r->who.org_id, uid);
-	if (rc == SIRT_ENOTFOUND)
-		return 0;
-	json_t *items = NULL;
-	if (rc == 0)
-		rc = plan_version_list(db, r->who.org_id, uid, &items);
-	if (rc < 0)
-		return rc;
-	size_t i;
-	json_t *v;
-	json_array_foreach(items, i, v) {
-		json_t *o = json_pack("{s:O, s:O}", "value", json_object_get(v, "label"), "status",
-				      json_object_get(v, "status"));
-		prog_label(r, o, "status", NULL);
-		json_array_append_new(*out, o);
-	}
-	json_decref(items);
-	return 0;
-}
-
 /* A plan version label to {id, label}; SIRT_ENOTFOUND when there is none. */
 static int plan_ref(struct req *r, const char *label, char id[37], const char **lab)
 {
@@ -223,7 +199,7 @@ static int render_new(struct req *r, json_t *form, json_t *errors, const char *e
 		return resp_problem(r, 503, NULL, "the database is unreachable", NULL);
 	}
 	json_t *pv = NULL;
-	int rc = plan_options(r, db, &pv);
+	int rc = prog_plan_versions(r, db, "value", &pv);
 	if (rc < 0) {
 		json_decref(form);
 		json_decref(errors);
@@ -339,7 +315,7 @@ static int show_action(struct req *r, const char *uid, json_t *state, int status
 		return resp_problem(r, 404, NULL, "no such action item", NULL);
 	}
 	if (rc == 0)
-		rc = plan_options(r, db, &pv);
+		rc = prog_plan_versions(r, db, "value", &pv);
 	if (rc < 0) {
 		json_decref(state);
 		json_decref(a);

@@ -696,30 +696,6 @@ static int h_admin_edit(struct req *r)
 	return ret;
 }
 
-struct def_job {
-	int64_t org_id;
-	bool create;
-	const char *key;
-	json_t *def, *rem;
-	int64_t version;
-	struct audit_ctx ac;
-	json_t *out;
-	struct strbuf why;
-};
-
-static int def_tx(struct db *db, void *arg)
-{
-	struct def_job *j = arg;
-	json_decref(j->out);
-	j->out = NULL;
-	sb_reset(&j->why);
-	int rc = clock_defs_seed(db, j->org_id);
-	if (rc < 0)
-		return rc;
-	return clock_def_put(db, &j->ac, j->org_id, j->create, j->key, j->def, j->rem, j->version,
-			     &j->out, &j->why);
-}
-
 /* "24, 4 1" -> [24, 4, 1]; NULL when malformed. */
 static json_t *parse_reminders(const char *s)
 {
@@ -771,7 +747,7 @@ static int def_save(struct req *r, bool create)
 	if (!(rems = parse_reminders(rem)))
 		json_object_set_new(errors, "reminders",
 				    json_string("Hours before each deadline, as numbers: 24, 4, 1."));
-	struct def_job j = {.org_id = r->who.org_id, .create = create,
+	struct clock_def_job j = {.org_id = r->who.org_id, .create = create,
 			    .key = create ? NULL : json_string_value(json_object_get(row, "key")),
 			    .def = def, .rem = rems, .ac = req_audit_ctx(r)};
 	if (ver)
@@ -779,7 +755,7 @@ static int def_save(struct req *r, bool create)
 	int rc = 0;
 	sb_init(&j.why, 4096);
 	if (!json_object_size(errors)) {
-		rc = store_tx(r->app->store, def_tx, &j);
+		rc = store_tx(r->app->store, clock_def_put_tx, &j);
 		if (rc == SIRT_EINVAL || rc == SIRT_ETOOBIG) {
 			const char *w = sb_str(&j.why);
 			json_object_set_new(errors, strncmp(w, "reminders", 9) ? "definition" : "reminders",

@@ -343,30 +343,6 @@ static int h_new_post(struct req *r)
 
 /* ------------------------------------------------------------ one exercise */
 
-static int plan_versions(struct req *r, struct db *db, json_t **out)
-{
-	char uid[37];
-	*out = json_array();
-	int rc = plan_find(db, r->who.org_id, uid);
-	if (rc == SIRT_ENOTFOUND)
-		return 0;
-	json_t *items = NULL;
-	if (rc == 0)
-		rc = plan_version_list(db, r->who.org_id, uid, &items);
-	if (rc < 0)
-		return rc;
-	size_t i;
-	json_t *v;
-	json_array_foreach(items, i, v) {
-		json_t *o = json_pack("{s:O, s:O}", "label", json_object_get(v, "label"), "status",
-				      json_object_get(v, "status"));
-		prog_label(r, o, "status", NULL);
-		json_array_append_new(*out, o);
-	}
-	json_decref(items);
-	return 0;
-}
-
 static int show_exercise(struct req *r, const char *uid, json_t *state, int status)
 {
 	struct db *db = store_reader(r->app->store);
@@ -381,7 +357,7 @@ static int show_exercise(struct req *r, const char *uid, json_t *state, int stat
 		return resp_problem(r, 404, NULL, "no such exercise", NULL);
 	}
 	if (rc == 0)
-		rc = plan_versions(r, db, &pv);
+		rc = prog_plan_versions(r, db, "label", &pv);
 	if (rc < 0) {
 		json_decref(state);
 		json_decref(e);

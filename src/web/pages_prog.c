@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/plan_store.h"
 #include "util/timeutil.h"
 #include "web/escape.h"
 #include "web/web.h"
@@ -119,4 +120,28 @@ const char *prog_textarea(struct req *r, const char *name)
 {
 	const char *v = pages_field(r, name);
 	return v ? prog_lf(arena_strdup(&r->arena, v)) : NULL;
+}
+
+int prog_plan_versions(struct req *r, struct db *db, const char *key, json_t **out)
+{
+	char uid[37];
+	*out = json_array();
+	int rc = plan_find(db, r->who.org_id, uid);
+	if (rc == SIRT_ENOTFOUND)
+		return 0;
+	json_t *items = NULL;
+	if (rc == 0)
+		rc = plan_version_list(db, r->who.org_id, uid, &items);
+	if (rc < 0)
+		return rc;
+	size_t i;
+	json_t *v;
+	json_array_foreach(items, i, v) {
+		json_t *o = json_pack("{s:O, s:O}", key, json_object_get(v, "label"), "status",
+				      json_object_get(v, "status"));
+		prog_label(r, o, "status", NULL);
+		json_array_append_new(*out, o);
+	}
+	json_decref(items);
+	return 0;
 }

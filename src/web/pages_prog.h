@@ -36,6 +36,10 @@ int prog_done(struct req *r, const char *loc, const char *kind, const char *flas
 json_t *prog_errors(json_t *list);
 /* A form field as given (not trimmed), "" when absent. */
 const char *prog_raw(struct req *r, const char *name);
+/* The organisation's plan versions for a <select>: [{key: "v3", status,
+ * status_label}], where key is the member name the template reads ("value"
+ * or "label"); an empty array without a plan. */
+int prog_plan_versions(struct req *r, struct db *db, const char *key, json_t **out) WUR;
 /* Browsers send textarea line ends as CRLF: the text with LF only, in place. */
 char *prog_lf(char *s);
 /* pages_field() with LF line ends (multi-line text); NULL when blank. */
