@@ -1,5 +1,6 @@
 #include "store/compliance_store.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,53 @@ static int max_of(struct db *db, const char *sql, int64_t org_id, int64_t *out)
 	if (db_next(r) && !db_isnull(r, 0))
 		*out = db_int(r, 0);
 	db_res_free(r);
+	return 0;
+}
+
+/*
+ * The compliance status is read on every dashboard load, and verifying the
+ * audit chain reads all of it: a cost that grows with the trail. Here the
+ * result is remembered per organisation for AUDIT_MEMO_SECONDS, so the whole
+ * chain is read at most once a minute per organisation and process.
+ * `sirt audit verify` and GET /api/v1/audit/verify always read all of it now.
+ */
+#define AUDIT_MEMO_SECONDS 60
+#define AUDIT_MEMO_SLOTS 64
+
+static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	int64_t org_id;
+	int64_t at_us; /* monotonic; 0 = empty */
+	struct audit_verify_result res;
+} memo[AUDIT_MEMO_SLOTS];
+
+static int audit_verify_memo(struct db *db, int64_t org_id, struct audit_verify_result *out)
+{
+	int64_t now = time_mono_us();
+	int slot = 0;
+	pthread_mutex_lock(&memo_lock);
+	for (int i = 0; i < AUDIT_MEMO_SLOTS; i++) {
+		if (memo[i].at_us && memo[i].org_id == org_id) {
+			if (now - memo[i].at_us < (int64_t)AUDIT_MEMO_SECONDS * 1000000) {
+				*out = memo[i].res;
+				pthread_mutex_unlock(&memo_lock);
+				return 0;
+			}
+			slot = i;
+			break;
+		}
+		if (memo[i].at_us < memo[slot].at_us)
+			slot = i; /* the oldest (or an empty) slot is replaced */
+	}
+	pthread_mutex_unlock(&memo_lock);
+	int rc = audit_verify_db(db, org_id, out);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&memo_lock);
+	memo[slot].org_id = org_id;
+	memo[slot].at_us = time_mono_us();
+	memo[slot].res = *out;
+	pthread_mutex_unlock(&memo_lock);
 	return 0;
 }
 
@@ -205,7 +253,7 @@ int compliance_gather(struct db *db, int64_t org_id, int64_t now, struct complia
 			f->newest_record_at = t[k];
 
 	struct audit_verify_result av;
-	rc = audit_verify_db(db, org_id, &av);
+	rc = audit_verify_memo(db, org_id, &av);
 	if (rc < 0)
 		return rc;
 	f->audit_checked = true;
