@@ -50,6 +50,8 @@ const char *pages_label(struct req *r, const char *kind, const char *value);
 json_t *pages_options(struct req *r, const char *kind, const char *const *list);
 
 /* A form field with surrounding white space removed; NULL when absent or blank. */
+/* The signed-in user's role and token scope both grant p (to show or hide forms). */
+bool pages_can(const struct req *r, enum perm p);
 const char *pages_field(struct req *r, const char *name);
 /* s itself when it is valid UTF-8, else a copy with the bad bytes as '?'. */
 const char *pages_utf8_clean(struct req *r, const char *s);

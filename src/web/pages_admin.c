@@ -512,7 +512,7 @@ static int h_audit(struct req *r)
 	const char *verify = req_query(r, "verify");
 	json_t *m = kit_model(r, "admin", "Audit trail");
 	json_object_set_new(m, "section", json_string("audit"));
-	json_object_set_new(m, "is_admin_page", json_boolean(kit_can(r, PERM_ADMIN)));
+	json_object_set_new(m, "is_admin_page", json_boolean(pages_can(r, PERM_ADMIN)));
 	json_object_set_new(m, "filters",
 			    json_pack("{s:s, s:s, s:s}", "action", action ? action : "", "actor",
 				      actor ? actor : "", "object", object ? object : ""));

@@ -202,7 +202,7 @@ static int render_alert(struct req *r, int status, int64_t id, const char *incid
 	const char *title = json_string_value(json_object_get(a, "title"));
 	json_t *m = kit_model(r, "alerts", title && *title ? title : "Alert");
 	json_object_set_new(m, "alert", a);
-	json_object_set_new(m, "can_respond", json_boolean(kit_can(r, PERM_RESPOND)));
+	json_object_set_new(m, "can_respond", json_boolean(pages_can(r, PERM_RESPOND)));
 	json_object_set_new(m, "form", json_pack("{s:s}", "incident", incident_in ? incident_in : ""));
 	json_t *errors = json_object();
 	if (incident_error)

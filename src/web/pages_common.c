@@ -318,3 +318,8 @@ void pages_flash_take(struct req *r, json_t *model)
 	if (text)
 		json_object_set_new(model, "flash", json_pack("{s:s, s:o}", "kind", kind, "text", text));
 }
+
+bool pages_can(const struct req *r, enum perm p)
+{
+	return r->authenticated && role_grants(r->who.role, p) && scope_allows(r->who.scope, p);
+}

@@ -120,11 +120,6 @@ void kit_times(struct req *r, json_t *obj, const char *const *keys)
 	}
 }
 
-bool kit_can(const struct req *r, enum perm p)
-{
-	return r->authenticated && role_grants(r->who.role, p) && scope_allows(r->who.scope, p);
-}
-
 const char *kit_label(struct req *r, const char *value)
 {
 	return pages_label(r, NULL, value);

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "http/http.h"
+#include "web/pages.h"
 
 #define KIT_FORM_MAX (256 * 1024)
 
@@ -33,15 +34,13 @@ const char *kit_text(struct req *r, const char *name);
 json_t *kit_field_all(struct req *r, const char *name);
 /* Flash message + 303 See Other to location. */
 int kit_done(struct req *r, const char *kind, const char *text, const char *location);
-/* {iso, text} for an epoch time ("2026-03-04 17:43 UTC"), null for 0. */
+/* pages_time() in the user's zone: {iso, utc, text, ...}; null for 0. */
 json_t *kit_time(struct req *r, int64_t t);
 /* The same from an RFC 3339 string member; null when absent or invalid. */
 json_t *kit_time_iso(struct req *r, json_t *iso);
 /* Replaces every RFC 3339 string member named in keys (NULL-terminated)
  * of obj by kit_time_iso() of it under "<key>_t". */
 void kit_times(struct req *r, json_t *obj, const char *const *keys);
-/* Whether the signed-in principal holds permission p. */
-bool kit_can(const struct req *r, enum perm p);
 /* "Firing" from "firing": a label for an enumeration value (arena). */
 const char *kit_label(struct req *r, const char *value);
 /* [{value, label}] for a NULL-terminated list. */

@@ -580,7 +580,7 @@ static int show_version(struct req *r, const char *vref, json_t *state, int stat
 	json_t *m = prog_model(r, "plan", arena_printf(&r->arena, "Plan %s", label ? label : ""));
 	json_t *vv = version_view(r, v);
 	bool draft = json_is_true(json_object_get(vv, "is_draft"));
-	bool edit = draft && prog_can(r, PERM_MANAGE);
+	bool edit = draft && pages_can(r, PERM_MANAGE);
 	json_t *kept = state ? json_object_get(state, "sections") : NULL;
 	json_object_set_new(vv, "sections", sections_view(r, json_object_get(v, "sections"), edit, kept));
 	json_object_set_new(m, "v", vv);

@@ -13,17 +13,12 @@
 
 #define MD_HTML_MAX (512 * 1024)
 
-bool prog_can(const struct req *r, enum perm p)
-{
-	return r->authenticated && role_grants(r->who.role, p) && scope_allows(r->who.scope, p);
-}
-
 json_t *prog_model(struct req *r, const char *nav, const char *title)
 {
 	json_t *m = web_base_model(r, nav, title);
 	pages_flash_take(r, m);
-	json_object_set_new(m, "can_manage", json_boolean(prog_can(r, PERM_MANAGE)));
-	json_object_set_new(m, "can_respond", json_boolean(prog_can(r, PERM_RESPOND)));
+	json_object_set_new(m, "can_manage", json_boolean(pages_can(r, PERM_MANAGE)));
+	json_object_set_new(m, "can_respond", json_boolean(pages_can(r, PERM_RESPOND)));
 	return m;
 }
 

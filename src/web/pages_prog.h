@@ -21,7 +21,6 @@
 
 /* web_base_model + flash + can_manage / can_respond. */
 json_t *prog_model(struct req *r, const char *nav, const char *title);
-bool prog_can(const struct req *r, enum perm p);
 /* prefix + escaped segment + suffix, in the arena. */
 const char *prog_path(struct req *r, const char *prefix, const char *seg, const char *suffix);
 /* o[field + "_t"] = the time of the RFC 3339 string o[field] in the user's zone. */

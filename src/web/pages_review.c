@@ -303,7 +303,7 @@ static int render(struct req *r, int status, const struct rv_view *v)
 	json_object_set_new(ij, "severity_label", json_string(kit_label(r, inc.severity)));
 	json_object_set_new(ij, "status_label", json_string(kit_label(r, inc.status)));
 	json_object_set_new(m, "incident", ij);
-	bool can_manage = kit_can(r, PERM_MANAGE);
+	bool can_manage = pages_can(r, PERM_MANAGE);
 	json_object_set_new(m, "can_manage", json_boolean(can_manage));
 	json_object_set_new(m, "review_required", json_boolean(missing_required));
 	if (v && v->error)
