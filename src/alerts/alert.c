@@ -656,3 +656,9 @@ int alert_time_parse(const char *s, int64_t *out)
 	}
 	return time_parse_iso8601(buf, out);
 }
+
+enum alert_severity alert_severity_or(const char *word, enum alert_severity dflt)
+{
+	enum alert_severity s;
+	return word && alert_severity_word(word, &s) == 0 ? s : dflt;
+}

@@ -106,6 +106,9 @@ void alert_fp_finish(struct alert_fp *fp, struct alert *a);
 
 /* Words shared by the monitoring tools: critical/page/..., see alert.c. */
 int alert_severity_word(const char *word, enum alert_severity *out) WUR;
+/* alert_severity_word(), or dflt for a missing or unknown word (Microsoft's
+ * high / medium / low / informational scale and its "unknown" map through it). */
+enum alert_severity alert_severity_or(const char *word, enum alert_severity dflt);
 
 /* Fills first_seen/last_seen from starts_at/ends_at where unset and checks
  * the title; called by each parser once a record is complete. */

@@ -55,7 +55,6 @@
 
 #define SRC "defender"
 
-static enum alert_severity map_severity(const char *s);
 static const char *odata_type(const json_t *j);
 static void file_entities(struct alert *a, const json_t *file);
 static void account_entities(struct alert *a, const json_t *acct);
@@ -66,19 +65,6 @@ static int parse_incident(struct alert_batch *b, json_t *item, const char *where
 			  struct strbuf *err);
 static int parse_item(struct alert_batch *b, json_t *item, const char *where,
 		      struct strbuf *err);
-
-static enum alert_severity map_severity(const char *s)
-{
-	if (!s)
-		return ALERT_SEV_MEDIUM;
-	if (strcasecmp(s, "high") == 0)
-		return ALERT_SEV_HIGH;
-	if (strcasecmp(s, "low") == 0)
-		return ALERT_SEV_LOW;
-	if (strcasecmp(s, "informational") == 0)
-		return ALERT_SEV_INFO;
-	return ALERT_SEV_MEDIUM;
-}
 
 static const char *odata_type(const json_t *j)
 {
@@ -192,7 +178,7 @@ static int parse_alert(struct alert_batch *b, json_t *item, const char *where,
 		goto fail;
 	alert_set_title(a, title);
 	alert_set_description(a, desc);
-	a->severity = map_severity(sev);
+	a->severity = alert_severity_or(sev, ALERT_SEV_MEDIUM);
 	a->status = status && strcasecmp(status, "resolved") == 0 ? ALERT_RESOLVED : ALERT_FIRING;
 	a->starts_at = first ? first : created;
 	a->ends_at = a->status == ALERT_RESOLVED ? resolved : 0;
@@ -252,7 +238,7 @@ static int parse_incident(struct alert_batch *b, json_t *item, const char *where
 		goto fail;
 	alert_set_title(a, title);
 	alert_set_description(a, desc);
-	a->severity = map_severity(sev);
+	a->severity = alert_severity_or(sev, ALERT_SEV_MEDIUM);
 	a->status = status && (strcasecmp(status, "resolved") == 0 ||
 			       strcasecmp(status, "redirected") == 0)
 			    ? ALERT_RESOLVED

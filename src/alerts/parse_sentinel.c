@@ -40,26 +40,12 @@
 
 #define SRC "sentinel"
 
-static enum alert_severity map_severity(const char *s);
 static int parse_incident(struct alert_batch *b, json_t *item, json_t *props,
 			  const char *where, struct strbuf *err);
 static int parse_alert(struct alert_batch *b, json_t *item, json_t *props, const char *where,
 		       struct strbuf *err);
 static int parse_item(struct alert_batch *b, json_t *item, const char *where,
 		      struct strbuf *err);
-
-static enum alert_severity map_severity(const char *s)
-{
-	if (!s)
-		return ALERT_SEV_MEDIUM;
-	if (strcasecmp(s, "high") == 0)
-		return ALERT_SEV_HIGH;
-	if (strcasecmp(s, "low") == 0)
-		return ALERT_SEV_LOW;
-	if (strcasecmp(s, "informational") == 0)
-		return ALERT_SEV_INFO;
-	return ALERT_SEV_MEDIUM;
-}
 
 static int parse_incident(struct alert_batch *b, json_t *item, json_t *props,
 			  const char *where, struct strbuf *err)
@@ -100,7 +86,7 @@ static int parse_incident(struct alert_batch *b, json_t *item, json_t *props,
 		goto fail;
 	alert_set_title(a, title);
 	alert_set_description(a, desc);
-	a->severity = map_severity(sev);
+	a->severity = alert_severity_or(sev, ALERT_SEV_MEDIUM);
 	a->status = strcasecmp(status, "closed") == 0 ? ALERT_RESOLVED : ALERT_FIRING;
 	a->starts_at = first ? first : created;
 	a->ends_at = a->status == ALERT_RESOLVED ? modified : 0;
@@ -185,7 +171,7 @@ static int parse_alert(struct alert_batch *b, json_t *item, json_t *props, const
 		goto fail;
 	alert_set_title(a, title && *title ? title : friendly);
 	alert_set_description(a, desc);
-	a->severity = map_severity(sev);
+	a->severity = alert_severity_or(sev, ALERT_SEV_MEDIUM);
 	a->status = status && (strcasecmp(status, "resolved") == 0 ||
 			       strcasecmp(status, "dismissed") == 0)
 			    ? ALERT_RESOLVED
