@@ -1,5 +1,6 @@
 #include "store/alert_store.h"
 #include "core/category.h"
+#include "store/db_json.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -85,37 +86,18 @@ static void new_secret(char out[INTAKE_SECRET_LEN + 1], char hash[65])
 
 int intake_source_get(struct db *db, int64_t org_id, const char *ref, json_t **out)
 {
-	struct db_res *r;
-	int rc = db_query(db, &r,
-			  "SELECT " SOURCE_COLS " FROM intake_sources WHERE org_id = $1"
-			  " AND deleted_at IS NULL AND (uid = $2 OR name = $2)",
-			  2, DBV(DB_INT(org_id), DB_TEXT(ref)));
-	if (rc < 0)
-		return rc;
-	rc = SIRT_ENOTFOUND;
-	if (db_next(r)) {
-		*out = source_row(r);
-		rc = 0;
-	}
-	db_res_free(r);
-	return rc;
+	return db_query_one_json(db, source_row, out,
+				 "SELECT " SOURCE_COLS " FROM intake_sources WHERE org_id = $1"
+				 " AND deleted_at IS NULL AND (uid = $2 OR name = $2)",
+				 2, DBV(DB_INT(org_id), DB_TEXT(ref)));
 }
 
 int intake_source_list(struct db *db, int64_t org_id, json_t **out)
 {
-	struct db_res *r;
-	int rc = db_query(db, &r,
-			  "SELECT " SOURCE_COLS " FROM intake_sources WHERE org_id = $1"
-			  " AND deleted_at IS NULL ORDER BY name",
-			  1, DBV(DB_INT(org_id)));
-	if (rc < 0)
-		return rc;
-	json_t *a = json_array();
-	while (db_next(r))
-		json_array_append_new(a, source_row(r));
-	db_res_free(r);
-	*out = a;
-	return 0;
+	return db_query_all_json(db, source_row, out,
+				 "SELECT " SOURCE_COLS " FROM intake_sources WHERE org_id = $1"
+				 " AND deleted_at IS NULL ORDER BY name",
+				 1, DBV(DB_INT(org_id)));
 }
 
 static int name_taken(struct db *db, int64_t org_id, const char *name, const char *except_uid,
@@ -638,37 +620,18 @@ out:
 
 int intake_rule_get(struct db *db, int64_t org_id, const char *ref, json_t **out)
 {
-	struct db_res *r;
-	int rc = db_query(db, &r,
-			  "SELECT " RULE_COLS " FROM intake_rules WHERE org_id = $1"
-			  " AND (uid = $2 OR name = $2)",
-			  2, DBV(DB_INT(org_id), DB_TEXT(ref)));
-	if (rc < 0)
-		return rc;
-	rc = SIRT_ENOTFOUND;
-	if (db_next(r)) {
-		*out = rule_row(r);
-		rc = 0;
-	}
-	db_res_free(r);
-	return rc;
+	return db_query_one_json(db, rule_row, out,
+				 "SELECT " RULE_COLS " FROM intake_rules WHERE org_id = $1"
+				 " AND (uid = $2 OR name = $2)",
+				 2, DBV(DB_INT(org_id), DB_TEXT(ref)));
 }
 
 int intake_rule_list(struct db *db, int64_t org_id, json_t **out)
 {
-	struct db_res *r;
-	int rc = db_query(db, &r,
-			  "SELECT " RULE_COLS " FROM intake_rules WHERE org_id = $1"
-			  " ORDER BY position, id",
-			  1, DBV(DB_INT(org_id)));
-	if (rc < 0)
-		return rc;
-	json_t *a = json_array();
-	while (db_next(r))
-		json_array_append_new(a, rule_row(r));
-	db_res_free(r);
-	*out = a;
-	return 0;
+	return db_query_all_json(db, rule_row, out,
+				 "SELECT " RULE_COLS " FROM intake_rules WHERE org_id = $1"
+				 " ORDER BY position, id",
+				 1, DBV(DB_INT(org_id)));
 }
 
 int intake_rules_load(struct db *db, int64_t org_id, struct intake_rule **out, size_t *n)

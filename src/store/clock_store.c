@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "store/db_json.h"
 #include "notify/outbox.h"
 #include "notify/rules.h"
 #include "store/plan_store.h"
@@ -180,19 +181,9 @@ int clock_def_list(struct db *db, int64_t org_id, json_t **items)
 
 int clock_def_get(struct db *db, int64_t org_id, const char *key, json_t **out)
 {
-	struct db_res *r;
-	int rc = db_query(db, &r,
-			  "SELECT " DEF_COLS " FROM clock_definitions WHERE org_id = $1 AND key = $2",
-			  2, DBV(DB_INT(org_id), DB_TEXT(key)));
-	if (rc < 0)
-		return rc;
-	rc = SIRT_ENOTFOUND;
-	if (db_next(r)) {
-		*out = def_row(r);
-		rc = 0;
-	}
-	db_res_free(r);
-	return rc;
+	return db_query_one_json(db, def_row, out,
+				 "SELECT " DEF_COLS " FROM clock_definitions WHERE org_id = $1 AND key = $2",
+				 2, DBV(DB_INT(org_id), DB_TEXT(key)));
 }
 
 int clock_def_put(struct db *db, const struct audit_ctx *ac, int64_t org_id, bool create,

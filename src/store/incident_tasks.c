@@ -5,6 +5,7 @@
  * audited and written to the timeline.
  */
 #include "store/incident_store.h"
+#include "store/db_json.h"
 #include "store/plan_store.h"
 
 #include <stdio.h>
@@ -40,19 +41,9 @@ static json_t *task_json(const struct db_res *r)
 
 static int task_get(struct db *db, int64_t incident_id, int64_t task_id, json_t **out)
 {
-	struct db_res *r;
-	int rc = db_query(db, &r,
-			  "SELECT " TASK_COLS " FROM incident_tasks k WHERE k.id = $1 AND k.incident_id = $2",
-			  2, DBV(DB_INT(task_id), DB_INT(incident_id)));
-	if (rc < 0)
-		return rc;
-	rc = SIRT_ENOTFOUND;
-	if (db_next(r)) {
-		*out = task_json(r);
-		rc = 0;
-	}
-	db_res_free(r);
-	return rc;
+	return db_query_one_json(db, task_json, out,
+				 "SELECT " TASK_COLS " FROM incident_tasks k WHERE k.id = $1 AND k.incident_id = $2",
+				 2, DBV(DB_INT(task_id), DB_INT(incident_id)));
 }
 
 static void check_title(json_t **errors, const char *title)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/validate.h"
+#include "store/db_json.h"
 #include "notify/outbox.h"
 #include "notify/worker.h"
 #include "util/rand.h"
@@ -316,19 +317,9 @@ int channel_delete(struct db *db, const struct audit_ctx *ac, int64_t org_id, co
 
 int channel_get(struct db *db, int64_t org_id, const char *uid, json_t **out)
 {
-	struct db_res *r;
-	int rc = db_query(db, &r,
-			  "SELECT " CHANNEL_COLS " FROM notify_channels WHERE org_id = $1 AND uid = $2",
-			  2, DBV(DB_INT(org_id), DB_TEXT(uid)));
-	if (rc < 0)
-		return rc;
-	rc = SIRT_ENOTFOUND;
-	if (db_next(r)) {
-		*out = channel_row(r);
-		rc = 0;
-	}
-	db_res_free(r);
-	return rc;
+	return db_query_one_json(db, channel_row, out,
+				 "SELECT " CHANNEL_COLS " FROM notify_channels WHERE org_id = $1 AND uid = $2",
+				 2, DBV(DB_INT(org_id), DB_TEXT(uid)));
 }
 
 int channel_list(struct db *db, int64_t org_id, json_t **items)
