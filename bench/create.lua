@@ -1,4 +1,6 @@
 -- POST /api/v1/incidents with a unique body per request.
+-- Detected "now", as an incident opened from an alert is (the time of the
+-- request, to the second).
 -- Env: BENCH_TOKEN (an API token with the write scope), BENCH_DIR.
 dofile(os.getenv("BENCH_DIR") .. "/report.lua")
 
@@ -10,8 +12,8 @@ function request()
 	n = n + 1
 	local body = string.format(
 		'{"title":"bench incident %d-%d","description":"Created by bench/create.lua,' ..
-		' request %d of thread %d.","severity":"%s","detected_at":"2026-01-15T10:%02d:00Z"}',
-		tid, n, n, tid, sev[(n % 4) + 1], n % 60)
+		' request %d of thread %d.","severity":"%s","detected_at":"%s"}',
+		tid, n, n, tid, sev[(n % 4) + 1], os.date("!%Y-%m-%dT%H:%M:%SZ"))
 	return wrk.format("POST", "/api/v1/incidents", {
 		["Authorization"] = "Bearer " .. token,
 		["Content-Type"] = "application/json",

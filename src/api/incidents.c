@@ -173,8 +173,23 @@ static int h_create(struct req *r)
 	j.in.created_by = r->who.email;
 	j.in.status = NULL;
 	j.in.source = NULL;
+	j.in.out_id_only = true;
 	int rc = store_tx(r->app->store, create_tx, &j);
 	json_decref(body);
+	if (rc == 0) { /* committed: read the record here, off the writer */
+		struct db *db = api_db(r);
+		json_t *rec = NULL;
+		char uid[40];
+		snprintf(uid, sizeof(uid), "%s", json_string_value(json_object_get(j.out, "id")));
+		json_decref(j.out);
+		j.out = NULL;
+		if (!db)
+			return 0;
+		rc = incident_get(db, r->who.org_id, uid, &rec);
+		if (rc < 0)
+			return incident_api_store_result(r, rc, NULL, "reading the new incident");
+		j.out = rec;
+	}
 	if (rc == SIRT_ECONFLICT && j.out) {
 		const char *key = json_string_value(json_object_get(j.out, "key"));
 		const char *d = arena_printf(&r->arena, "an incident with this external_ref exists: %s",

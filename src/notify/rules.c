@@ -397,6 +397,31 @@ int notify_rules_send(struct db *db, int64_t org_id, int64_t incident_id, const 
 int notify_rules_incident_event(struct db *db, const struct audit_ctx *ac, int64_t org_id,
 				int64_t incident_id, const char *action, json_t *changes)
 {
+	bool created = !strcmp(action, "incident.created");
+	struct db_res *r;
+	int rc = db_query(db, &r, "SELECT source FROM incidents WHERE id = $1 AND org_id = $2", 2,
+			  DBV(DB_INT(incident_id), DB_INT(org_id)));
+	if (rc < 0)
+		return rc;
+	bool found = db_next(r), imported = found && db_text(r, 0) && !strcmp(db_text(r, 0), "import");
+	db_res_free(r);
+	if (!found || imported) /* history brought in from another tool: nobody is paged for it */
+		return 0;
+	/* 1. regulatory clocks the plan requires (idempotent) */
+	if (created || json_object_get(changes, "category") || json_object_get(changes, "severity") ||
+	    json_object_get(changes, "personal_data")) {
+		rc = clock_rules_apply(db, ac, org_id, incident_id, NULL);
+		if (rc < 0)
+			return rc;
+	}
+	/* no channel, no message: spare the work of building them (the
+	 * incident's variables are a full read of the record) */
+	int64_t nch = 0;
+	rc = db_query_int(db, &nch,
+			  "SELECT count(*) FROM notify_channels WHERE org_id = $1 AND enabled = 1", 1,
+			  DBV(DB_INT(org_id)));
+	if (rc < 0 || nch == 0)
+		return rc;
 	json_t *vars = notify_incident_vars(db, org_id, incident_id);
 	if (!vars)
 		return 0;
@@ -405,33 +430,11 @@ int notify_rules_incident_event(struct db *db, const struct audit_ctx *ac, int64
 	const char *status = json_string_value(json_object_get(rec, "status"));
 	const char *severity = json_string_value(json_object_get(rec, "severity"));
 	long long version = (long long)json_integer_value(json_object_get(rec, "version"));
-	bool created = !strcmp(action, "incident.created");
-	const char *source = json_string_value(json_object_get(rec, "source"));
-	if (source && !strcmp(source, "import")) {
-		/* history brought in from another tool: nobody is paged for it */
-		json_decref(vars);
-		return 0;
-	}
 	char actor[256];
 	json_object_set_new(vars, "actor", json_string(incident_author(ac, actor, sizeof(actor))));
-	int rc = 0;
 	json_t *recipients = json_array();
 	char *key = NULL;
 
-	/* 1. regulatory clocks the plan requires (idempotent) */
-	if (created || json_object_get(changes, "category") || json_object_get(changes, "severity") ||
-	    json_object_get(changes, "personal_data")) {
-		rc = clock_rules_apply(db, ac, org_id, incident_id, NULL);
-		if (rc < 0)
-			goto out;
-	}
-	/* no channel, no message: spare the work of building them */
-	int64_t nch = 0;
-	rc = db_query_int(db, &nch,
-			  "SELECT count(*) FROM notify_channels WHERE org_id = $1 AND enabled = 1", 1,
-			  DBV(DB_INT(org_id)));
-	if (rc < 0 || nch == 0)
-		goto out;
 	/* who the severity says must be told */
 	struct plan_target tg;
 	rc = plan_severity_targets(db, org_id, severity, &tg);

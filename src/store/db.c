@@ -1,7 +1,10 @@
 #include "store/db.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "util/xalloc.h"
 
 bool db_url_is_postgres(const char *url)
 {
@@ -28,10 +31,15 @@ int db_open(const char *url, struct db **out, char *err, size_t errlen)
 	return db_sqlite_open(url, out, err, errlen);
 }
 
+static void held_clear(struct db *db, size_t from);
+
 void db_close(struct db *db)
 {
-	if (db)
-		db->ops->close(db);
+	if (!db)
+		return;
+	held_clear(db, 0);
+	free(db->held);
+	db->ops->close(db);
 }
 
 enum db_backend db_backend(const struct db *db)
@@ -122,13 +130,75 @@ int db_begin(struct db *db)
 	return db_exec_script(db, db->backend == DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
+/* ---- statements held back until COMMIT (db_exec_at_commit) ---- */
+
+struct db_held {
+	const char *sql;
+	int n;
+	struct db_val v[]; /* text and blob values point into the same allocation */
+};
+
+static void held_clear(struct db *db, size_t from)
+{
+	for (size_t i = from; i < db->nheld; i++)
+		free(db->held[i]);
+	if (db->nheld > from)
+		db->nheld = from;
+}
+
+int db_exec_at_commit(struct db *db, const char *sql, int n, const struct db_val *p)
+{
+	if (db->backend != DB_SQLITE || !db_sqlite_in_tx(db))
+		return db_exec(db, sql, n, p);
+	size_t bytes = sizeof(struct db_held) + (size_t)n * sizeof(struct db_val);
+	for (int i = 0; i < n; i++)
+		if (p[i].type == DB_T_TEXT)
+			bytes += strlen(p[i].s) + 1;
+		else if (p[i].type == DB_T_BLOB)
+			bytes += p[i].len;
+	struct db_held *h = xmalloc(bytes);
+	h->sql = sql;
+	h->n = n;
+	char *data = (char *)&h->v[n];
+	for (int i = 0; i < n; i++) {
+		h->v[i] = p[i];
+		if (p[i].type == DB_T_TEXT || p[i].type == DB_T_BLOB) {
+			size_t len = p[i].type == DB_T_TEXT ? strlen(p[i].s) + 1 : p[i].len;
+			memcpy(data, p[i].s, len);
+			h->v[i].s = data;
+			data += len;
+		}
+	}
+	if (db->nheld == db->capheld) {
+		db->capheld = db->capheld ? db->capheld * 2 : 64;
+		db->held = xrealloc(db->held, db->capheld * sizeof(*db->held));
+	}
+	db->held[db->nheld++] = h;
+	return 0;
+}
+
+size_t db_at_commit_mark(const struct db *db)
+{
+	return db->nheld;
+}
+
+void db_at_commit_truncate(struct db *db, size_t mark)
+{
+	held_clear(db, mark);
+}
+
 int db_commit(struct db *db)
 {
-	return db_exec_script(db, "COMMIT");
+	int rc = 0;
+	for (size_t i = 0; i < db->nheld && rc == 0; i++)
+		rc = db_exec(db, db->held[i]->sql, db->held[i]->n, db->held[i]->v);
+	held_clear(db, 0);
+	return rc < 0 ? rc : db_exec_script(db, "COMMIT");
 }
 
 int db_rollback(struct db *db)
 {
+	held_clear(db, 0);
 	return db_exec_script(db, "ROLLBACK");
 }
 

@@ -87,8 +87,27 @@ int64_t db_last_changes(const struct db *db);
 void db_res_free(struct db_res *r);
 
 int db_begin(struct db *db) WUR;   /* BEGIN (IMMEDIATE on SQLite) */
+/* Runs the statements db_exec_at_commit() held back, then COMMIT. */
 int db_commit(struct db *db) WUR;
 int db_rollback(struct db *db);
+
+/*
+ * Statements that only keep a derived index in step (SQLite's FTS5 tables).
+ * Inside a transaction they are held back and run, in order, just before
+ * its COMMIT; outside one they run at once. Why: FTS5 flushes its pending
+ * terms into a new on-disk segment at every savepoint and every statement
+ * that opens a statement journal, so an index write in the middle of a
+ * group-commit batch (one savepoint per request) cost a segment per
+ * request. Held back, a batch writes one segment. sql must be a string
+ * literal; the values are copied. A failure surfaces at db_commit(), which
+ * the writer then retries request by request.
+ *   mark/truncate: the writer drops the held statements of a request whose
+ *   savepoint it rolled back.
+ */
+int db_exec_at_commit(struct db *db, const char *sql, int nparams,
+		      const struct db_val *params) WUR;
+size_t db_at_commit_mark(const struct db *db);
+void db_at_commit_truncate(struct db *db, size_t mark);
 int db_savepoint(struct db *db, const char *name) WUR;
 int db_release(struct db *db, const char *name) WUR;
 int db_rollback_to(struct db *db, const char *name);
@@ -112,6 +131,8 @@ void db_sqlite_wal_hook(struct db *db, void (*cb)(void *arg, int wal_pages), voi
  * truncate, a TRUNCATE checkpoint that waits briefly (busy timeout) and
  * shrinks the WAL file to zero bytes. */
 int db_sqlite_checkpoint(struct db *db, bool truncate);
+/* SQLite only: true inside an explicit transaction. */
+bool db_sqlite_in_tx(const struct db *db);
 
 /* Backend internals, used by db.c only */
 struct db_ops {
@@ -127,6 +148,8 @@ struct db_ops {
 	int (*ncols)(const struct db_res *);
 };
 
+struct db_held; /* one statement held back by db_exec_at_commit() */
+
 struct db {
 	const struct db_ops *ops;
 	enum db_backend backend;
@@ -134,6 +157,8 @@ struct db {
 	bool constraint;
 	bool broken;
 	int64_t changes;
+	struct db_held **held;
+	size_t nheld, capheld;
 };
 
 struct db_res {

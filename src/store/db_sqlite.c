@@ -7,18 +7,28 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/db.h"
 #include "util/xalloc.h"
 
-#define STMT_CACHE 128
+/* Prepared statements kept per connection, found by a hash of their text.
+ * Full: the least recently used idle one makes room. */
+#define STMT_CACHE 512
+#define STMT_BUCKETS 1024 /* a power of two */
 
 struct cached {
 	char *sql;
+	uint32_t hash;
 	sqlite3_stmt *st;
 	bool busy;
+	int nmap;       /* entries in map */
+	int *map;       /* map[k] = bind index of parameter $k+1, 0 when unused */
+	uint64_t used;  /* clock of the last use */
+	int next;       /* next entry in the same bucket, -1 at the end */
 };
 
 struct wal_hook {
@@ -26,11 +36,25 @@ struct wal_hook {
 	void *arg;
 };
 
+/* SIRT_SQL_PROFILE=1: time spent per statement on each connection,
+ * printed to standard error when the connection closes (a tool for
+ * benchmarking, see bench/README.md). */
+struct sql_prof {
+	char *sql;
+	uint64_t ns, calls;
+};
+#define SQL_PROF_MAX 256
+
 struct sqlite_db {
 	struct db base;
+	struct sql_prof *prof; /* NULL unless SIRT_SQL_PROFILE is set */
+	int nprof;
+	int64_t wal_last, wal_frames, wal_commits; /* profile: WAL frames appended */
 	sqlite3 *h;
 	struct cached cache[STMT_CACHE];
 	int ncache;
+	int bucket[STMT_BUCKETS]; /* first entry of each bucket, -1 when empty */
+	uint64_t clock;
 	struct wal_hook hook; /* db_sqlite_wal_hook() */
 };
 
@@ -43,6 +67,7 @@ struct sqlite_res {
 };
 
 static int q_query(struct db *, struct db_res **, const char *, int, const struct db_val *);
+static int on_profile(unsigned mask, void *ctx, void *p, void *x);
 static int q_exec_script(struct db *, const char *);
 static void q_close(struct db *);
 static bool q_next(struct db_res *);
@@ -87,6 +112,8 @@ int db_sqlite_open(const char *path, struct db **out, char *err, size_t errlen)
 	struct sqlite_db *d = xcalloc(1, sizeof(*d));
 	d->base.ops = &sqlite_ops;
 	d->base.backend = DB_SQLITE;
+	for (int i = 0; i < STMT_BUCKETS; i++)
+		d->bucket[i] = -1;
 	int rc = sqlite3_open_v2(path, &d->h,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
 					 SQLITE_OPEN_EXRESCODE,
@@ -113,27 +140,92 @@ int db_sqlite_open(const char *path, struct db **out, char *err, size_t errlen)
 		free(d);
 		return SIRT_EUNAVAIL;
 	}
+	const char *prof = getenv("SIRT_SQL_PROFILE");
+	if (prof && *prof && strcmp(prof, "0") != 0) {
+		d->prof = xcalloc(SQL_PROF_MAX, sizeof(*d->prof));
+		sqlite3_trace_v2(d->h, SQLITE_TRACE_PROFILE, on_profile, d);
+	}
 	*out = &d->base;
 	return 0;
+}
+
+static int on_profile(unsigned mask, void *ctx, void *p, void *x)
+{
+	struct sqlite_db *d = ctx;
+	const char *sql = sqlite3_sql(p);
+	if (!sql)
+		return 0;
+	int i = 0;
+	while (i < d->nprof && strcmp(d->prof[i].sql, sql) != 0)
+		i++;
+	if (i == d->nprof) {
+		if (d->nprof == SQL_PROF_MAX)
+			return 0;
+		d->prof[d->nprof++].sql = xstrdup(sql);
+	}
+	d->prof[i].ns += (uint64_t) * (sqlite3_int64 *)x;
+	d->prof[i].calls++;
+	return 0;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct sql_prof *x = a, *y = b;
+	return x->ns < y->ns ? 1 : x->ns > y->ns ? -1 : 0;
+}
+
+static void print_profile(struct sqlite_db *d)
+{
+	uint64_t total = 0;
+	for (int i = 0; i < d->nprof; i++)
+		total += d->prof[i].ns;
+	if (total < 100000000) /* connections that did little */
+		goto done;
+	qsort(d->prof, (size_t)d->nprof, sizeof(*d->prof), by_time);
+	fprintf(stderr, "sql profile: %.3f s in statements", (double)total / 1e9);
+	if (d->wal_commits)
+		fprintf(stderr, "; %lld commits appended %.1f WAL frames each",
+			(long long)d->wal_commits, (double)d->wal_frames / (double)d->wal_commits);
+	fputc('\n', stderr);
+	for (int i = 0; i < d->nprof && i < 40; i++)
+		fprintf(stderr, "%8.3f s %5.1f%% %9llu calls %7.1f us  %.150s\n",
+			(double)d->prof[i].ns / 1e9, 100.0 * (double)d->prof[i].ns / (double)total,
+			(unsigned long long)d->prof[i].calls,
+			(double)d->prof[i].ns / 1e3 / (double)d->prof[i].calls, d->prof[i].sql);
+done:
+	for (int i = 0; i < d->nprof; i++)
+		free(d->prof[i].sql);
+	free(d->prof);
 }
 
 static void q_close(struct db *db)
 {
 	struct sqlite_db *d = (struct sqlite_db *)db;
+	if (d->prof)
+		print_profile(d);
 	for (int i = 0; i < d->ncache; i++) {
 		sqlite3_finalize(d->cache[i].st);
 		free(d->cache[i].sql);
+		free(d->cache[i].map);
 	}
 	sqlite3_close(d->h);
 	free(d);
 }
 
-static int bind_all(struct sqlite_db *d, sqlite3_stmt *st, int n, const struct db_val *p)
+/* Parameters are bound by position through the statement's map of "$n"
+ * names, worked out once when it was prepared. */
+static int bind_all(struct sqlite_db *d, sqlite3_stmt *st, const struct cached *c, int n,
+		    const struct db_val *p)
 {
 	char name[16];
 	for (int i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "$%d", i + 1);
-		int idx = sqlite3_bind_parameter_index(st, name);
+		int idx;
+		if (c) {
+			idx = i < c->nmap ? c->map[i] : 0;
+		} else {
+			snprintf(name, sizeof(name), "$%d", i + 1);
+			idx = sqlite3_bind_parameter_index(st, name);
+		}
 		if (idx == 0)
 			continue; /* parameter not used by this statement */
 		int rc;
@@ -154,15 +246,76 @@ static int bind_all(struct sqlite_db *d, sqlite3_stmt *st, int n, const struct d
 	return 0;
 }
 
+static uint32_t sql_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static void param_map(struct cached *c)
+{
+	int count = sqlite3_bind_parameter_count(c->st);
+	c->nmap = 0;
+	c->map = NULL;
+	for (int idx = 1; idx <= count; idx++) {
+		const char *name = sqlite3_bind_parameter_name(c->st, idx);
+		if (!name || name[0] != '$')
+			continue;
+		int k = atoi(name + 1);
+		if (k < 1 || k > 999)
+			continue;
+		if (k > c->nmap) {
+			c->map = xrealloc(c->map, (size_t)k * sizeof(int));
+			memset(c->map + c->nmap, 0, (size_t)(k - c->nmap) * sizeof(int));
+			c->nmap = k;
+		}
+		c->map[k - 1] = idx;
+	}
+}
+
+static void bucket_unlink(struct sqlite_db *d, int i)
+{
+	int *pp = &d->bucket[d->cache[i].hash & (STMT_BUCKETS - 1)];
+	while (*pp != i)
+		pp = &d->cache[*pp].next;
+	*pp = d->cache[i].next;
+}
+
+/* A slot for a new statement: a free one, or the least recently used idle
+ * one (finalized); -1 when every cached statement is in use. */
+static int cache_slot(struct sqlite_db *d)
+{
+	if (d->ncache < STMT_CACHE)
+		return d->ncache++;
+	int victim = -1;
+	for (int i = 0; i < STMT_CACHE; i++)
+		if (!d->cache[i].busy && (victim < 0 || d->cache[i].used < d->cache[victim].used))
+			victim = i;
+	if (victim >= 0) {
+		struct cached *c = &d->cache[victim];
+		bucket_unlink(d, victim);
+		sqlite3_finalize(c->st);
+		free(c->sql);
+		free(c->map);
+	}
+	return victim;
+}
+
 static sqlite3_stmt *prepare(struct sqlite_db *d, const char *sql, struct cached **slot)
 {
 	*slot = NULL;
-	for (int i = 0; i < d->ncache; i++) {
-		if (strcmp(d->cache[i].sql, sql) == 0) {
-			if (d->cache[i].busy)
-				break;
-			*slot = &d->cache[i];
-			return d->cache[i].st;
+	uint32_t h = sql_hash(sql);
+	int *head = &d->bucket[h & (STMT_BUCKETS - 1)];
+	for (int i = *head; i >= 0; i = d->cache[i].next) {
+		struct cached *c = &d->cache[i];
+		if (c->hash == h && strcmp(c->sql, sql) == 0) {
+			if (c->busy)
+				break; /* nested use of the same SQL: a fresh statement */
+			c->used = ++d->clock;
+			*slot = c;
+			return c->st;
 		}
 	}
 	sqlite3_stmt *st = NULL;
@@ -170,11 +323,21 @@ static sqlite3_stmt *prepare(struct sqlite_db *d, const char *sql, struct cached
 		set_err(d);
 		return NULL;
 	}
-	if (d->ncache < STMT_CACHE) {
-		struct cached *c = &d->cache[d->ncache++];
+	bool nested = false;
+	for (int i = *head; i >= 0; i = d->cache[i].next)
+		if (d->cache[i].hash == h && strcmp(d->cache[i].sql, sql) == 0)
+			nested = true;
+	int i = nested ? -1 : cache_slot(d);
+	if (i >= 0) {
+		struct cached *c = &d->cache[i];
 		c->sql = xstrdup(sql);
+		c->hash = h;
 		c->st = st;
 		c->busy = false;
+		c->used = ++d->clock;
+		param_map(c);
+		c->next = *head;
+		*head = i;
 		*slot = c;
 	}
 	return st;
@@ -201,7 +364,7 @@ static int q_query(struct db *db, struct db_res **out, const char *sql, int n,
 		return SIRT_EDB;
 	if (slot)
 		slot->busy = true;
-	if (bind_all(d, st, n, p) < 0) {
+	if (bind_all(d, st, slot, n, p) < 0) {
 		release_stmt(st, slot);
 		return SIRT_EDB;
 	}
@@ -350,6 +513,12 @@ void db_sqlite_cache_kib(struct db *db, int kib)
 static int on_wal(void *p, sqlite3 *h, const char *name, int pages)
 {
 	struct wal_hook *w = p;
+	struct sqlite_db *d = (struct sqlite_db *)((char *)w - offsetof(struct sqlite_db, hook));
+	if (d->prof) {
+		d->wal_frames += pages > d->wal_last ? pages - d->wal_last : pages;
+		d->wal_last = pages;
+		d->wal_commits++;
+	}
 	w->cb(w->arg, pages);
 	return SQLITE_OK;
 }
@@ -363,6 +532,11 @@ void db_sqlite_wal_hook(struct db *db, void (*cb)(void *arg, int wal_pages), voi
 	d->hook.cb = cb;
 	d->hook.arg = arg;
 	sqlite3_wal_hook(d->h, on_wal, &d->hook);
+}
+
+bool db_sqlite_in_tx(const struct db *db)
+{
+	return db->backend == DB_SQLITE && !sqlite3_get_autocommit(((const struct sqlite_db *)db)->h);
 }
 
 int db_sqlite_checkpoint(struct db *db, bool truncate)

@@ -3,7 +3,9 @@
  * are external-content tables over incidents, incident_timeline and
  * incident_indicators; every write to those rows calls one of these in the
  * same transaction. Removing an entry from an external-content index needs
- * the values it was indexed with, so callers pass the old ones. On
+ * the values it was indexed with, so callers pass the old ones. The writes
+ * wait for the transaction's commit (db_exec_at_commit: FTS5 would flush a
+ * segment per savepoint otherwise). On
  * PostgreSQL the generated tsvector columns do this and these are no-ops.
  */
 #include "store/incident_internal.h"
@@ -15,11 +17,11 @@ int incident_fts_record(struct db *db, int64_t id, const char *old_title, const 
 		return 0;
 	int rc = 0;
 	if (old_title)
-		rc = db_exec(db, "INSERT INTO incidents_fts(incidents_fts, rowid, title, description)"
+		rc = db_exec_at_commit(db, "INSERT INTO incidents_fts(incidents_fts, rowid, title, description)"
 				 " VALUES ('delete', $1, $2, $3)",
 			     3, DBV(DB_INT(id), DB_TEXT(old_title), DB_TEXT(old_desc ? old_desc : "")));
 	if (rc == 0 && title)
-		rc = db_exec(db, "INSERT INTO incidents_fts(rowid, title, description) VALUES ($1, $2, $3)",
+		rc = db_exec_at_commit(db, "INSERT INTO incidents_fts(rowid, title, description) VALUES ($1, $2, $3)",
 			     3, DBV(DB_INT(id), DB_TEXT(title), DB_TEXT(desc ? desc : "")));
 	return rc;
 }
@@ -28,7 +30,7 @@ int incident_fts_timeline(struct db *db, int64_t id, const char *text)
 {
 	if (db_is_postgres(db))
 		return 0;
-	return db_exec(db, "INSERT INTO timeline_fts(rowid, text) VALUES ($1, $2)", 2,
+	return db_exec_at_commit(db, "INSERT INTO timeline_fts(rowid, text) VALUES ($1, $2)", 2,
 		       DBV(DB_INT(id), DB_TEXT(text)));
 }
 
@@ -39,11 +41,11 @@ int incident_fts_indicator(struct db *db, int64_t id, const char *old_value, con
 		return 0;
 	int rc = 0;
 	if (old_value)
-		rc = db_exec(db, "INSERT INTO indicators_fts(indicators_fts, rowid, value, description)"
+		rc = db_exec_at_commit(db, "INSERT INTO indicators_fts(indicators_fts, rowid, value, description)"
 				 " VALUES ('delete', $1, $2, $3)",
 			     3, DBV(DB_INT(id), DB_TEXT(old_value), DB_TEXT(old_desc ? old_desc : "")));
 	if (rc == 0 && value)
-		rc = db_exec(db, "INSERT INTO indicators_fts(rowid, value, description) VALUES ($1, $2, $3)",
+		rc = db_exec_at_commit(db, "INSERT INTO indicators_fts(rowid, value, description) VALUES ($1, $2, $3)",
 			     3, DBV(DB_INT(id), DB_TEXT(value), DB_TEXT(desc ? desc : "")));
 	return rc;
 }

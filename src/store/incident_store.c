@@ -865,7 +865,10 @@ int incident_create(struct db *db, const struct audit_ctx *ac, const struct inci
 	rc = notify_rules_incident_event(db, ac, in->org_id, id, "incident.created", NULL);
 	if (rc < 0)
 		goto fail;
-	rc = incident_get(db, in->org_id, uid, out);
+	if (in->out_id_only)
+		*out = json_pack("{s:s}", "id", uid);
+	else
+		rc = incident_get(db, in->org_id, uid, out);
 fail:
 	json_decref(errors);
 	resolved_free(&rs);

@@ -78,6 +78,10 @@ struct incident_new {
 	const char *duplicate_of;     /* key of the original */
 	const char *source;           /* NULL = manual; alert, import */
 	const char *external_ref;     /* unique per organisation (import identity) */
+	/* On success *out is only {"id": uid}: the caller reads the record
+	 * after the commit, on its own connection, which spares the single
+	 * SQLite writer the work (the API's create does this). */
+	bool out_id_only;
 };
 
 /*
@@ -93,7 +97,7 @@ void incident_new_from_json(json_t *obj, struct incident_new *in, json_t **error
  * Validates and creates the incident with its tags, assignees and links,
  * its playbook tasks (when it has a category and is open), a "created"
  * timeline entry and an audit entry.
- *   0              *out = the full record
+ *   0              *out = the full record (or only its id, see out_id_only)
  *   SIRT_EINVAL    *out = field errors (unknown category, time out of order...)
  *   SIRT_ECONFLICT external_ref exists already: *out = that incident's record
  * The caller owns *out in every case.

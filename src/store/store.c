@@ -372,9 +372,13 @@ static void *writer_main(void *arg)
 					j->rc = SIRT_EDB;
 					continue;
 				}
+				size_t held = db_at_commit_mark(db);
 				j->rc = j->fn(db, j->arg);
-				if (j->rc < 0 && db_exec(db, "ROLLBACK TO job", 0, NULL) < 0) {
-					/* RELEASE below fails too; the batch is retried */
+				if (j->rc < 0) {
+					db_at_commit_truncate(db, held);
+					if (db_exec(db, "ROLLBACK TO job", 0, NULL) < 0) {
+						/* RELEASE below fails too; the batch is retried */
+					}
 				}
 				if (db_exec(db, "RELEASE job", 0, NULL) < 0 && j->rc == 0)
 					j->rc = SIRT_EDB;

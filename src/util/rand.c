@@ -1,7 +1,9 @@
 #include "util/rand.h"
 
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 void hex_encode(char *out, const unsigned char *in, size_t n)
 {
@@ -13,11 +15,21 @@ void hex_encode(char *out, const unsigned char *in, size_t n)
 	out[2 * n] = '\0';
 }
 
+/* UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random
+ * bits. Ids made one after the other sort together, so a new row's id lands
+ * at the right edge of its unique index instead of on a random page of it:
+ * at a thousand incidents a second that is the difference between dirtying
+ * one index page per group commit and one per incident. */
 void rand_uuid(char out[37])
 {
 	unsigned char b[16];
 	randombytes_buf(b, sizeof(b));
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	for (int i = 0; i < 6; i++)
+		b[i] = (unsigned char)(ms >> (40 - 8 * i));
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x70);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 	snprintf(out, 37,
 		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],

@@ -3,7 +3,8 @@
 
 #include <stddef.h>
 
-/* Random v4 UUID text (36 chars + NUL), from libsodium's CSPRNG. */
+/* Time-ordered v7 UUID text (36 chars + NUL), random bits from libsodium's
+ * CSPRNG. */
 void rand_uuid(char out[37]);
 /* n random bytes as lower-case hex (2n chars + NUL). */
 void rand_hex(char *out, size_t nbytes);

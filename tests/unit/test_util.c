@@ -107,8 +107,11 @@ static void test_rand_and_hash(void **state)
 	rand_uuid(a);
 	rand_uuid(b);
 	assert_int_equal(strlen(a), 36);
-	assert_int_equal(a[14], '4');
+	assert_int_equal(a[14], '7');
+	assert_true(strchr("89ab", a[19]) != NULL);
 	assert_string_not_equal(a, b);
+	/* time-ordered: the 48-bit millisecond prefix never goes back */
+	assert_true(strncmp(a, b, 13) <= 0);
 	char h[65];
 	sha256_hex(h, "abc", 3);
 	assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
