@@ -51,7 +51,7 @@ void config_defaults(struct config *c)
 	c->data_dir = xstrdup("data");
 	c->access_log = xstrdup("stderr");
 	c->blob_store = xstrdup("fs");
-	c->threads = 8;
+	c->threads = 64;
 	c->max_body = 1 << 20;
 	c->evidence_max = (size_t)100 << 20;
 	c->connection_limit = 1024;

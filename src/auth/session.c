@@ -179,14 +179,12 @@ int session_authenticate(struct req *r)
 	w->csrf = csrf;
 	r->csrf_token = csrf; /* for the forms of web pages (web_base_model) */
 	db_res_free(q);
-	/* Best effort and outside any transaction, like a token's last use:
+	/* Written without waiting (store_touch), like a token's last use:
 	 * often enough that the idle timeout is honoured to within a minute. */
 	int64_t step = idle / 4 < 60 ? idle / 4 : 60;
-	if (now - last >= step &&
-	    db_exec(db, "UPDATE sessions SET last_seen_at = $2 WHERE id = $1", 2,
-		    DBV(DB_INT(sid), DB_INT(now))) < 0) {
-		/* informational; the next request tries again */
-	}
+	if (now - last >= step)
+		store_touch(r->app->store, "UPDATE sessions SET last_seen_at = $2 WHERE id = $1", sid,
+			    now);
 	return 0;
 }
 

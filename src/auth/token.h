@@ -37,6 +37,7 @@ struct principal {
 	const char *csrf;   /* the session's CSRF token (web sessions only) */
 	const char *actor;  /* audit actor string */
 	bool superadmin;    /* installation administrator (may create organisations) */
+	int64_t touch_at;   /* token_authenticate: last use to record (store_touch), 0 = none */
 };
 
 /* Fills out[TOKEN_LEN+1] with a new token and hash[32] with its SHA-256. */

@@ -186,6 +186,9 @@ static bool authorise(struct req *r)
 		while (*tok == ' ')
 			tok++;
 		int rc = token_authenticate(db, &r->arena, tok, time_now(), &r->who, &why);
+		if (rc == 0 && r->who.touch_at)
+			store_touch(r->app->store, "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1",
+				    r->who.token_id, r->who.touch_at);
 		if (rc == SIRT_EAUTH && r->who.org_id) {
 			/* a real token refused (revoked, expired, disabled user, ...) */
 			json_t *d = json_pack("{s:s, s:s, s:s}", "token", r->who.token_uid,
@@ -444,6 +447,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct app *app = cls;
 	struct req *r = *con_cls;
+	store_reader_release(app->store); /* this thread's next request may get another */
 	if (!r)
 		return;
 	int64_t us = time_mono_us() - r->started_us;

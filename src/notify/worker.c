@@ -171,6 +171,7 @@ static void *worker_main(void *arg)
 		}
 		if (n == CLAIM_MAX)
 			continue; /* more may be due */
+		store_reader_release(w->st); /* a pooled connection must not sleep here */
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += 1;

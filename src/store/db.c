@@ -54,7 +54,10 @@ int db_query(struct db *db, struct db_res **out, const char *sql, int nparams,
 		*out = NULL;
 	db->errmsg[0] = '\0';
 	db->constraint = false;
-	return db->ops->query(db, out, sql, nparams, params);
+	int rc = db->ops->query(db, out, sql, nparams, params);
+	if (rc == 0 && out && *out)
+		db->open_results++;
+	return rc;
 }
 
 int db_exec(struct db *db, const char *sql, int nparams, const struct db_val *params)
@@ -121,8 +124,15 @@ int64_t db_changes(const struct db_res *r)
 
 void db_res_free(struct db_res *r)
 {
-	if (r)
-		r->db->ops->res_free(r);
+	if (!r)
+		return;
+	r->db->open_results--;
+	r->db->ops->res_free(r);
+}
+
+int db_open_results(const struct db *db)
+{
+	return db->open_results;
 }
 
 int db_begin(struct db *db)

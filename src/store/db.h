@@ -85,6 +85,8 @@ int64_t db_changes(const struct db_res *r);
 /* rows changed by the last db_exec() on this connection */
 int64_t db_last_changes(const struct db *db);
 void db_res_free(struct db_res *r);
+/* Results of this connection not yet freed. */
+int db_open_results(const struct db *db);
 
 int db_begin(struct db *db) WUR;   /* BEGIN (IMMEDIATE on SQLite) */
 /* Runs the statements db_exec_at_commit() held back, then COMMIT. */
@@ -159,6 +161,7 @@ struct db {
 	int64_t changes;
 	struct db_held **held;
 	size_t nheld, capheld;
+	int open_results; /* results not yet freed (db_res_free) */
 };
 
 struct db_res {

@@ -15,7 +15,7 @@
 /*
  * SQLite memory and checkpoints (see bench/README.md for the figures).
  * Each connection has its own page cache, which only grows: readers (one per
- * HTTP worker thread) get a small one, enough for the interior pages of the
+ * request in progress, see below) get a small one, enough for the interior pages of the
  * b-trees they walk, since the kernel's page cache holds the file anyway;
  * the writer, which touches a leaf of every index per insert, a larger one.
  *
@@ -28,14 +28,33 @@
  * it has finished, the writer checkpoints the few frames committed meanwhile
  * itself before its next batch.
  */
-#define READER_CACHE_KIB 4096
+#define READER_CACHE_KIB 2048
 #define WRITER_CACHE_KIB 8192
 #define CKPT_CACHE_KIB 256
 #define CKPT_PAGES 1000 /* SQLite's own automatic checkpoint threshold */
 
+/*
+ * Reader connections are lent to threads, not owned by them: a thread keeps
+ * the one it got (store_reader) until it hands it back (store_reader_release,
+ * which the HTTP server calls when a request is done and the notification
+ * worker before it sleeps). At most readers_max are open; a thread that
+ * finds none free waits for one. A connection holds its schema, prepared
+ * statements and page cache (a few MB), so this, not the worker thread
+ * count, bounds the memory.
+ *
+ * On SQLite a thread also lends its connection out while store_tx waits
+ * for the group commit (the many worker threads that group commit needs
+ * mostly wait there), and takes the same one back before store_tx returns:
+ * a caller's `db` pointer stays its own around store_tx. While it is
+ * wanted back nobody new may borrow it, so the wait is one borrower's
+ * request at most. The writer thread, which must never wait for a
+ * connection that a thread waiting for the writer holds, reads through a
+ * private connection outside the pool.
+ */
 struct conn_slot {
 	struct store *st;
 	struct db *db;
+	bool private_conn; /* the writer's: outside the pool, never lent */
 	struct conn_slot *next;
 };
 
@@ -44,6 +63,7 @@ struct tx_job {
 	void *arg;
 	int rc;
 	bool done;
+	bool detached; /* store_touch(): nobody waits; the writer frees it */
 	pthread_cond_t done_cv; /* its own, so a commit wakes only its jobs */
 	struct tx_job *next;
 };
@@ -52,9 +72,17 @@ struct store {
 	char *url;
 	bool postgres;
 	pthread_key_t key;
-	pthread_mutex_t lock; /* guards conns and stats */
+	pthread_mutex_t lock; /* guards conns, stats and the reader pool */
 	struct conn_slot *conns;
 	struct store_stats stats;
+	struct db **idle; /* reader connections no thread holds */
+	int nidle;
+	int readers, readers_max; /* open: lent or idle */
+	pthread_cond_t reader_cv;
+	/* connections lent in store_tx and awaited back, once per waiting
+	 * thread (several may have lent the same one in turn) */
+	struct db **wanted;
+	int nwanted, wanted_cap;
 
 	/* SQLite group commit */
 	pthread_t writer;
@@ -76,6 +104,7 @@ struct store {
 };
 
 static void slot_destroy(void *p);
+static void pool_put(struct store *st, struct db *db);
 static void *writer_main(void *arg);
 static void *ckpt_main(void *arg);
 static void on_wal_pages(void *arg, int pages);
@@ -108,6 +137,10 @@ int store_open(const char *url, struct store **out, char *err, size_t errlen)
 	st->url = xstrdup(url);
 	st->postgres = db_url_is_postgres(url);
 	pthread_mutex_init(&st->lock, NULL);
+	pthread_cond_init(&st->reader_cv, NULL);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	st->readers_max = cpus > 4 ? 4 * (int)cpus : 16;
+	st->idle = xcalloc((size_t)st->readers_max, sizeof(*st->idle));
 	pthread_mutex_init(&st->qlock, NULL);
 	pthread_cond_init(&st->qcond, NULL);
 	pthread_cond_init(&st->ckcond, NULL);
@@ -174,7 +207,12 @@ void store_close(struct store *st)
 		free(s);
 		s = next;
 	}
+	for (int i = 0; i < st->nidle; i++)
+		close_conn(st, st->idle[i]);
 	pthread_key_delete(st->key);
+	free(st->idle);
+	free(st->wanted);
+	pthread_cond_destroy(&st->reader_cv);
 	pthread_mutex_destroy(&st->lock);
 	pthread_mutex_destroy(&st->qlock);
 	pthread_cond_destroy(&st->qcond);
@@ -205,24 +243,16 @@ static void slot_destroy(void *p)
 		}
 	}
 	pthread_mutex_unlock(&st->lock);
-	close_conn(st, slot->db);
+	if (slot->private_conn)
+		close_conn(st, slot->db);
+	else
+		pool_put(st, slot->db); /* someone may be waiting to take it back */
 	free(slot);
 }
 
-struct db *store_reader(struct store *st)
+static struct conn_slot *thread_slot(struct store *st)
 {
 	struct conn_slot *slot = pthread_getspecific(st->key);
-	if (slot && slot->db && db_is_broken(slot->db)) {
-		close_conn(st, slot->db);
-		slot->db = NULL;
-	}
-	if (slot && slot->db)
-		return slot->db;
-	char err[256];
-	struct db *db = open_conn(st, err, sizeof(err));
-	if (!db)
-		return NULL;
-	db_sqlite_cache_kib(db, READER_CACHE_KIB);
 	if (!slot) {
 		slot = xcalloc(1, sizeof(*slot));
 		slot->st = st;
@@ -232,8 +262,154 @@ struct db *store_reader(struct store *st)
 		pthread_mutex_unlock(&st->lock);
 		pthread_setspecific(st->key, slot);
 	}
-	slot->db = db;
+	return slot;
+}
+
+/* Closes a broken pooled connection, freeing its place. */
+static void drop_reader(struct store *st, struct db *db)
+{
+	close_conn(st, db);
+	pthread_mutex_lock(&st->lock);
+	st->readers--;
+	pthread_cond_broadcast(&st->reader_cv);
+	pthread_mutex_unlock(&st->lock);
+}
+
+static bool is_wanted(const struct store *st, const struct db *db)
+{
+	for (int i = 0; i < st->nwanted; i++)
+		if (st->wanted[i] == db)
+			return true;
+	return false;
+}
+
+/* An idle connection nobody waits to take back, or NULL; st->lock held. */
+static struct db *take_idle(struct store *st)
+{
+	for (int i = st->nidle - 1; i >= 0; i--) {
+		if (!is_wanted(st, st->idle[i])) {
+			struct db *db = st->idle[i];
+			st->idle[i] = st->idle[--st->nidle];
+			return db;
+		}
+	}
+	return NULL;
+}
+
+static struct db *open_reader(struct store *st)
+{
+	char err[256];
+	struct db *db = open_conn(st, err, sizeof(err));
+	if (db)
+		db_sqlite_cache_kib(db, READER_CACHE_KIB);
 	return db;
+}
+
+struct db *store_reader(struct store *st)
+{
+	struct conn_slot *slot = pthread_getspecific(st->key);
+	if (slot && slot->db && db_is_broken(slot->db)) {
+		if (slot->private_conn)
+			close_conn(st, slot->db);
+		else
+			drop_reader(st, slot->db);
+		slot->db = NULL;
+	}
+	if (slot && slot->db)
+		return slot->db;
+	if (st->writer_running && pthread_equal(pthread_self(), st->writer)) {
+		slot = thread_slot(st);
+		slot->private_conn = true;
+		return slot->db = open_reader(st);
+	}
+	struct db *db = NULL;
+	bool open_new = false;
+	pthread_mutex_lock(&st->lock);
+	for (;;) {
+		if ((db = take_idle(st)))
+			break;
+		if (st->readers < st->readers_max) {
+			st->readers++;
+			open_new = true;
+			break;
+		}
+		pthread_cond_wait(&st->reader_cv, &st->lock);
+	}
+	pthread_mutex_unlock(&st->lock);
+	if (open_new && !(db = open_reader(st))) {
+		pthread_mutex_lock(&st->lock);
+		st->readers--;
+		pthread_cond_broadcast(&st->reader_cv);
+		pthread_mutex_unlock(&st->lock);
+		return NULL;
+	}
+	thread_slot(st)->db = db;
+	return db;
+}
+
+/* Puts a connection back in the pool (or closes it if it is broken). */
+static void pool_put(struct store *st, struct db *db)
+{
+	if (!db)
+		return;
+	if (db_is_broken(db)) {
+		drop_reader(st, db);
+		return;
+	}
+	pthread_mutex_lock(&st->lock);
+	st->idle[st->nidle++] = db;
+	pthread_cond_broadcast(&st->reader_cv);
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* Hands back the calling thread's connection unless something of it is
+ * still in use; returns it (NULL when the thread keeps it or had none). */
+static struct db *lend_reader(struct store *st)
+{
+	struct conn_slot *slot = pthread_getspecific(st->key);
+	if (!slot || !slot->db || slot->private_conn || db_open_results(slot->db) > 0 ||
+	    (!st->postgres && db_sqlite_in_tx(slot->db)))
+		return NULL;
+	struct db *db = slot->db;
+	slot->db = NULL;
+	pool_put(st, db);
+	return db;
+}
+
+void store_reader_release(struct store *st)
+{
+	(void)lend_reader(st);
+}
+
+/* Takes back the connection lend_reader() gave out, waiting until whoever
+ * borrowed it meanwhile hands it back. It cannot have been closed: SQLite
+ * connections do not break, and a thread that ends returns its own. */
+static void reclaim_reader(struct store *st, struct db *db)
+{
+	pthread_mutex_lock(&st->lock);
+	if (st->nwanted == st->wanted_cap) {
+		st->wanted_cap = st->wanted_cap ? 2 * st->wanted_cap : 64;
+		st->wanted = xrealloc(st->wanted, (size_t)st->wanted_cap * sizeof(*st->wanted));
+	}
+	st->wanted[st->nwanted++] = db;
+	for (;;) {
+		int i;
+		for (i = 0; i < st->nidle && st->idle[i] != db; i++)
+			;
+		if (i < st->nidle) {
+			st->idle[i] = st->idle[--st->nidle];
+			break;
+		}
+		pthread_cond_wait(&st->reader_cv, &st->lock);
+	}
+	for (int i = 0; i < st->nwanted; i++) {
+		if (st->wanted[i] == db) {
+			st->wanted[i] = st->wanted[--st->nwanted];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&st->lock);
+	thread_slot(st)->db = db;
 }
 
 bool store_ping(struct store *st)
@@ -294,6 +470,7 @@ int store_tx(struct store *st, store_tx_fn fn, void *arg)
 		count(st, rc);
 		return rc;
 	}
+	struct db *lent = lend_reader(st); /* others may read while this waits */
 	struct tx_job job = {.fn = fn, .arg = arg};
 	pthread_cond_init(&job.done_cv, NULL);
 	pthread_mutex_lock(&st->qlock);
@@ -308,8 +485,54 @@ int store_tx(struct store *st, store_tx_fn fn, void *arg)
 		pthread_cond_wait(&job.done_cv, &st->qlock);
 	pthread_mutex_unlock(&st->qlock);
 	pthread_cond_destroy(&job.done_cv);
+	if (lent)
+		reclaim_reader(st, lent);
 	count(st, job.rc);
 	return job.rc;
+}
+
+/* ---- informational stamps (store_touch) ---- */
+
+struct touch {
+	const char *sql;
+	int64_t id, at;
+};
+
+static int touch_tx(struct db *db, void *arg)
+{
+	struct touch *t = arg;
+	return db_exec(db, t->sql, 2, DBV(DB_INT(t->id), DB_INT(t->at)));
+}
+
+void store_touch(struct store *st, const char *sql, int64_t id, int64_t at)
+{
+	struct touch t = {.sql = sql, .id = id, .at = at};
+	if (st->postgres) {
+		struct db *db = store_reader(st);
+		if (db)
+			(void)touch_tx(db, &t);
+		return;
+	}
+	struct tx_job *job = xcalloc(1, sizeof(*job) + sizeof(t));
+	struct touch *copy = (struct touch *)(job + 1);
+	*copy = t;
+	job->fn = touch_tx;
+	job->arg = copy;
+	job->detached = true;
+	pthread_mutex_lock(&st->qlock);
+	if (st->stopping) { /* the writer may be gone */
+		pthread_mutex_unlock(&st->qlock);
+		free(job);
+		return;
+	}
+	if (st->qtail)
+		st->qtail->next = job;
+	else
+		st->qhead = job;
+	st->qtail = job;
+	st->qlen++;
+	pthread_cond_signal(&st->qcond);
+	pthread_mutex_unlock(&st->qlock);
 }
 
 /* One job in its own transaction (used for a lone job and for the retry
@@ -395,14 +618,25 @@ static void *writer_main(void *arg)
 		st->stats.batches++;
 		pthread_mutex_unlock(&st->lock);
 
+		struct tx_job *detached = NULL;
 		pthread_mutex_lock(&st->qlock);
 		for (struct tx_job *j = batch, *next; j; j = next) {
 			next = j->next;
+			if (j->detached) {
+				j->next = detached;
+				detached = j;
+				continue;
+			}
 			j->done = true;
 			/* j may be gone once qlock is released, not before */
 			pthread_cond_signal(&j->done_cv);
 		}
 		pthread_mutex_unlock(&st->qlock);
+		while (detached) {
+			struct tx_job *next = detached->next;
+			free(detached);
+			detached = next;
+		}
 	}
 	return NULL;
 }

@@ -16,7 +16,7 @@ static void test_defaults_and_set(void **state)
 	struct config c;
 	config_defaults(&c);
 	assert_string_equal(c.listen, "127.0.0.1:8080");
-	assert_int_equal(c.threads, 8);
+	assert_int_equal(c.threads, 64);
 	const char *why;
 	assert_int_equal(config_set(&c, "threads", "16", &why), 0);
 	assert_int_equal(c.threads, 16);
