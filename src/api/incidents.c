@@ -16,6 +16,7 @@
 #include "http/routes.h"
 #include "store/incident_store.h"
 #include "util/timeutil.h"
+#include "util/jsonw.h"
 #include "util/xalloc.h"
 
 static const char *const severities[] = {"critical", "high", "medium", "low", NULL};
@@ -216,14 +217,22 @@ static int h_get(struct req *r)
 	struct db *db = api_db(r);
 	if (!db)
 		return 0;
-	json_t *rec;
-	int rc = incident_get(db, r->who.org_id, req_param(r, "id"), &rec);
+	/* written as JSON text straight from the row: no jansson objects */
+	struct strbuf body;
+	sb_init(&body, SB_DEFAULT_MAX);
+	int64_t version;
+	int rc = incident_get_text(db, r->who.org_id, req_param(r, "id"), &body, &version);
+	if (rc == 0) {
+		sb_putc(&body, '\n');
+		api_etag(r, version);
+		resp_text(r, 200, "application/json", body.buf, body.len);
+	}
+	sb_free(&body);
 	if (rc == SIRT_ENOTFOUND)
 		return resp_problem(r, 404, NULL, "no such incident", NULL);
 	if (rc < 0)
 		return api_store_error(r, db, rc, "reading the incident");
-	api_etag(r, json_integer_value(json_object_get(rec, "version")));
-	return resp_json(r, 200, rec);
+	return 0;
 }
 
 /* RFC 3339, or YYYY-MM-DD (the whole day: from its start, to its end). */
@@ -315,16 +324,24 @@ static int h_list(struct req *r)
 	struct db *db = api_db(r);
 	if (!db)
 		return 0;
-	json_t *items;
+	/* {"items":[...],"next_cursor":...} written as text: a page of 50 full
+	 * records as jansson objects cost more than reading them */
+	struct strbuf body;
+	sb_init(&body, SB_DEFAULT_MAX);
+	sb_puts(&body, "{\"items\":");
 	char *next = NULL;
-	int rc = incident_list(db, r->who.org_id, &f, &items, &next);
+	int rc = incident_list_text(db, r->who.org_id, &f, &body, &next);
+	if (rc == 0) {
+		jw_key(&body, "next_cursor", false);
+		jw_string(&body, next);
+		sb_puts(&body, "}\n");
+		resp_text(r, 200, "application/json", body.buf, body.len);
+	}
+	sb_free(&body);
+	free(next);
 	if (rc < 0)
 		return api_store_error(r, db, rc, "listing incidents");
-	json_t *o = json_pack("{s:o, s:s?}", "items", items, "next_cursor", next);
-	if (!next)
-		json_object_set_new(o, "next_cursor", json_null());
-	free(next);
-	return resp_json(r, 200, o);
+	return 0;
 }
 
 /* ---- update ---- */

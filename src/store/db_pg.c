@@ -1,18 +1,41 @@
 /*
- * PostgreSQL backend through libpq. Parameters go as text (bytea as binary)
- * with PQexecParams, so values are never part of the SQL text.
+ * PostgreSQL backend through libpq. Parameters go as text (bytea as binary),
+ * so values are never part of the SQL text. Each connection prepares the
+ * statements it runs once (PQprepare, then PQexecPrepared), which saves the
+ * server parsing and analysing them on every call; past PREP_MAX distinct
+ * statements, or for anything but SELECT/INSERT/UPDATE/DELETE/WITH, it falls
+ * back to PQexecParams.
  */
+#include <ctype.h>
 #include <libpq-fe.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "store/db.h"
 #include "util/xalloc.h"
 
+#define PREP_SLOTS 1024 /* hash table size, a power of two */
+#define PREP_MAX 512     /* prepared statements per connection at most */
+
+/* A statement prepared on this connection, keyed by the SQL as the store
+ * wrote it and its parameter count (the renumbering below depends on it). */
+struct prep {
+	char *sql;
+	int n;
+	uint64_t hash;
+	int used;   /* parameters it references */
+	int *map;   /* map[k]: which given parameter is its $k+1 */
+	char name[16];
+};
+
 struct pg_db {
 	struct db base;
 	PGconn *c;
+	struct prep *preps; /* PREP_SLOTS, open addressing; NULL until used */
+	int nprep;
 };
 
 struct pg_res {
@@ -73,6 +96,13 @@ static void p_close(struct db *db)
 {
 	struct pg_db *d = (struct pg_db *)db;
 	PQfinish(d->c);
+	if (d->preps) {
+		for (int i = 0; i < PREP_SLOTS; i++) {
+			free(d->preps[i].sql);
+			free(d->preps[i].map);
+		}
+		free(d->preps);
+	}
 	free(d);
 }
 
@@ -132,6 +162,67 @@ static char *renumber(const char *sql, int n, int *map, int *used)
 	return out;
 }
 
+static uint64_t sql_hash(const char *s, int n)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)n;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static bool preparable(const char *sql)
+{
+	static const char *const verbs[] = {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", NULL};
+	while (isspace((unsigned char)*sql))
+		sql++;
+	for (int i = 0; verbs[i]; i++) {
+		size_t k = strlen(verbs[i]);
+		if (strncasecmp(sql, verbs[i], k) == 0 && !isalnum((unsigned char)sql[k]))
+			return true;
+	}
+	return false;
+}
+
+/* The statement prepared on this connection, preparing it now if there is
+ * room; NULL to run it unprepared (also when preparing fails: running it
+ * then reports the same error). */
+static const struct prep *prepared(struct pg_db *d, const char *sql, int n)
+{
+	if (!preparable(sql))
+		return NULL;
+	if (!d->preps)
+		d->preps = xcalloc(PREP_SLOTS, sizeof(*d->preps));
+	uint64_t h = sql_hash(sql, n);
+	size_t i = (size_t)h & (PREP_SLOTS - 1);
+	for (; d->preps[i].sql; i = (i + 1) & (PREP_SLOTS - 1)) {
+		struct prep *e = &d->preps[i];
+		if (e->hash == h && e->n == n && strcmp(e->sql, sql) == 0)
+			return e;
+	}
+	if (d->nprep >= PREP_MAX)
+		return NULL;
+	int map[64], used = 0;
+	char *q = renumber(sql, n, map, &used);
+	char name[16];
+	snprintf(name, sizeof(name), "s%d", d->nprep + 1);
+	PGresult *res = PQprepare(d->c, name, q, used, NULL);
+	free(q);
+	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!ok)
+		return NULL;
+	struct prep *e = &d->preps[i];
+	e->sql = xstrdup(sql);
+	e->n = n;
+	e->hash = h;
+	e->used = used;
+	e->map = xmalloc(sizeof(int) * (size_t)(used ? used : 1));
+	memcpy(e->map, map, sizeof(int) * (size_t)used);
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	d->nprep++;
+	return e;
+}
+
 static int p_query(struct db *db, struct db_res **out, const char *sql, int n,
 		   const struct db_val *p)
 {
@@ -144,9 +235,17 @@ static int p_query(struct db *db, struct db_res **out, const char *sql, int n,
 		return SIRT_EDB;
 	}
 	int used = 0;
-	char *q = renumber(sql, n, map, &used);
+	const int *pmap = map;
+	char *q = NULL;
+	const struct prep *pr = prepared(d, sql, n);
+	if (pr) {
+		used = pr->used;
+		pmap = pr->map;
+	} else {
+		q = renumber(sql, n, map, &used);
+	}
 	for (int u = 0; u < used; u++) {
-		int i = map[u];
+		int i = pmap[u];
 		lens[u] = 0;
 		fmts[u] = 0;
 		switch (p[i].type) {
@@ -163,7 +262,8 @@ static int p_query(struct db *db, struct db_res **out, const char *sql, int n,
 			break;
 		}
 	}
-	PGresult *res = PQexecParams(d->c, q, used, NULL, vals, lens, fmts, 0);
+	PGresult *res = pr ? PQexecPrepared(d->c, pr->name, used, vals, lens, fmts, 0)
+			   : PQexecParams(d->c, q, used, NULL, vals, lens, fmts, 0);
 	free(q);
 	int rc = check(d, res);
 	if (rc < 0) {

@@ -8,6 +8,7 @@
 
 #include "store/db.h"
 #include "store/incident_store.h"
+#include "util/strbuf.h"
 
 enum { NORM_LOWER, NORM_UPPER };
 
@@ -16,6 +17,8 @@ void incident_error_add(json_t **errors, const char *field, const char *message)
 /* The SELECT list of a full record over "incidents i". */
 const char *incident_record_cols(struct db *db);
 json_t *incident_row_json(const struct db_res *r);
+/* The record as compact JSON text, the same bytes json_dumps() would give. */
+void incident_row_write(struct strbuf *sb, const struct db_res *r);
 json_t *incident_time_json(const struct db_res *r, int col);
 /* The WHERE condition naming the incident by $2, and the value to bind. */
 const char *incident_ref_cond(const char *ref, char *buf, size_t len, const char **val);

@@ -64,9 +64,11 @@ struct cursor {
 
 #define PAGE_MAX 201 /* the API's limit 200, plus one */
 
-/* A page being read: the records and each one's sort key and row id. */
+/* A page being read: the records as JSON text (each one's end offset in
+ * it, so the extra row can be cut) and each one's sort key and row id. */
 struct page {
-	json_t *arr;
+	struct strbuf *text;
+	size_t end[PAGE_MAX];
 	int n;
 	int64_t key[PAGE_MAX];
 	bool null[PAGE_MAX];
@@ -326,7 +328,10 @@ static int run_phase(struct db *db, int64_t org_id, const struct incident_filter
 	while (db_next(r) && pg_out->n < PAGE_MAX) {
 		if (col < 0)
 			col = db_ncols(r) - 1;
-		json_array_append_new(pg_out->arr, incident_row_json(r));
+		if (pg_out->n > 0)
+			sb_putc(pg_out->text, ',');
+		incident_row_write(pg_out->text, r);
+		pg_out->end[pg_out->n] = pg_out->text->len;
 		pg_out->null[pg_out->n] = db_isnull(r, col);
 		pg_out->key[pg_out->n] = db_int(r, col);
 		pg_out->id[pg_out->n] = db_int(r, 0);
@@ -336,8 +341,8 @@ static int run_phase(struct db *db, int64_t org_id, const struct incident_filter
 	return 0;
 }
 
-int incident_list(struct db *db, int64_t org_id, const struct incident_filter *f, json_t **items,
-		  char **next_cursor)
+int incident_list_text(struct db *db, int64_t org_id, const struct incident_filter *f,
+		       struct strbuf *items, char **next_cursor)
 {
 	char why[200];
 	*next_cursor = NULL;
@@ -376,7 +381,9 @@ int incident_list(struct db *db, int64_t org_id, const struct incident_filter *f
 	}
 	int limit = f->limit > 0 && f->limit < PAGE_MAX ? f->limit : 50;
 	struct page *page = xcalloc(1, sizeof(*page));
-	page->arr = json_array();
+	page->text = items;
+	size_t start = items->len;
+	sb_putc(items, '[');
 	int rc = 0;
 	/* one row more than asked tells whether there is a next page */
 	if (!after || !after->null_phase)
@@ -387,14 +394,17 @@ int incident_list(struct db *db, int64_t org_id, const struct incident_filter *f
 	for (int k = 0; k < t.n; k++)
 		free(bound[k]);
 	terms_free(&t);
+	if (rc == 0 && sb_status(items) < 0)
+		rc = SIRT_ETOOBIG;
 	if (rc < 0) {
-		json_decref(page->arr);
+		items->len = start;
+		items->buf[start] = '\0';
 		free(page);
 		return rc;
 	}
 	if (page->n > limit) {
 		/* the cursor is the last row shown, not the extra one */
-		json_array_remove(page->arr, (size_t)limit);
+		items->len = page->end[limit - 1];
 		int l = limit - 1;
 		if (page->null[l])
 			*next_cursor = xasprintf("%c%c.n.%lld", s->code, f->ascending ? 'a' : 'd',
@@ -403,7 +413,25 @@ int incident_list(struct db *db, int64_t org_id, const struct incident_filter *f
 			*next_cursor = xasprintf("%c%c.v%lld.%lld", s->code, f->ascending ? 'a' : 'd',
 						 (long long)page->key[l], (long long)page->id[l]);
 	}
-	*items = page->arr;
+	sb_putc(items, ']');
 	free(page);
 	return 0;
+}
+
+int incident_list(struct db *db, int64_t org_id, const struct incident_filter *f, json_t **items,
+		  char **next_cursor)
+{
+	struct strbuf text;
+	sb_init(&text, SB_DEFAULT_MAX);
+	int rc = incident_list_text(db, org_id, f, &text, next_cursor);
+	if (rc == 0) {
+		*items = json_loads(sb_str(&text), 0, NULL);
+		if (!*items) {
+			free(*next_cursor);
+			*next_cursor = NULL;
+			rc = SIRT_EDB;
+		}
+	}
+	sb_free(&text);
+	return rc;
 }

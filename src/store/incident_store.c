@@ -25,6 +25,7 @@
 #include "core/utf8.h"
 #include "notify/rules.h"
 #include "store/incident_internal.h"
+#include "util/jsonw.h"
 #include "util/rand.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
@@ -127,70 +128,94 @@ json_t *incident_time_json(const struct db_res *r, int col)
 	return json_string(buf);
 }
 
-static json_t *text_or_null(const struct db_res *r, int col)
+/* A JSON array column (stored JSON text or SQLite's json_group_array()),
+ * written as it is; anything else as []. */
+static void array_col(struct strbuf *sb, const struct db_res *r, int col)
 {
 	const char *s = db_text(r, col);
-	return s ? json_string(s) : json_null();
+	size_t n = s ? strlen(s) : 0;
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']')
+		sb_append(sb, s, n);
+	else
+		sb_append(sb, "[]", 2);
 }
 
-static json_t *array_col(const struct db_res *r, int col)
+static void time_col(struct strbuf *sb, const struct db_res *r, int col)
 {
-	const char *s = db_text(r, col);
-	if (!s || !strcmp(s, "[]"))
-		return json_array();
-	json_t *a = json_loads(s, 0, NULL);
-	if (!json_is_array(a)) {
-		json_decref(a);
-		a = json_array();
+	jw_time(sb, db_int(r, col), db_isnull(r, col));
+}
+
+void incident_row_write(struct strbuf *sb, const struct db_res *r)
+{
+	static const struct {
+		const char *key;
+		int col;
+		char kind; /* s(tring) t(ime) a(rray) b(ool) i(nteger) */
+	} f[] = {
+		{"id", REC_UID, 's'},
+		{"key", REC_KEY, 's'},
+		{"title", REC_TITLE, 's'},
+		{"description", REC_DESCRIPTION, 's'},
+		{"severity", REC_SEVERITY, 's'},
+		{"status", REC_STATUS, 's'},
+		{"category", REC_CATEGORY, 's'},
+		{"attack_vector", REC_ATTACK_VECTOR, 's'},
+		{"veris_action", REC_VERIS_ACTION, 's'},
+		{"resolution", REC_RESOLUTION, 's'},
+		{"resolution_summary", REC_RESOLUTION_SUMMARY, 's'},
+		{"root_cause_category", REC_ROOT_CAUSE, 's'},
+		{"occurred_at", REC_OCCURRED, 't'},
+		{"detected_at", REC_DETECTED, 't'},
+		{"aware_at", REC_AWARE, 't'},
+		{"acknowledged_at", REC_ACKNOWLEDGED, 't'},
+		{"contained_at", REC_CONTAINED, 't'},
+		{"resolved_at", REC_RESOLVED, 't'},
+		{"closed_at", REC_CLOSED, 't'},
+		{"reporter", REC_REPORTER, 's'},
+		{"commander", REC_COMMANDER, 's'},
+		{"assignees", REC_ASSIGNEES, 'a'},
+		{"affected_systems", REC_SYSTEMS, 'a'},
+		{"affected_customers", REC_CUSTOMERS, 'a'},
+		{"data_types", REC_DATA_TYPES, 'a'},
+		{"personal_data", REC_PERSONAL, 'b'},
+		{"impact_functional", REC_IMPACT_F, 's'},
+		{"impact_information", REC_IMPACT_I, 's'},
+		{"impact_recoverability", REC_IMPACT_R, 's'},
+		{"tlp", REC_TLP, 's'},
+		{"tags", REC_TAGS, 'a'},
+		{"related", REC_RELATED, 'a'},
+		{"plan_version", REC_PLAN_VERSION, 's'},
+		{"reject_reason", REC_REJECT_REASON, 's'},
+		{"duplicate_of", REC_DUPLICATE_OF, 's'},
+		{"source", REC_SOURCE, 's'},
+		{"external_ref", REC_EXTERNAL_REF, 's'},
+		{"created_at", REC_CREATED, 't'},
+		{"updated_at", REC_UPDATED, 't'},
+		{"created_by", REC_CREATED_BY, 's'},
+		{"version", REC_VERSION, 'i'},
+	};
+	sb_putc(sb, '{');
+	for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+		jw_key(sb, f[k].key, k == 0);
+		switch (f[k].kind) {
+		case 's': jw_string(sb, db_text(r, f[k].col)); break;
+		case 't': time_col(sb, r, f[k].col); break;
+		case 'a': array_col(sb, r, f[k].col); break;
+		case 'b': sb_puts(sb, db_int(r, f[k].col) ? "true" : "false"); break;
+		default: jw_int(sb, db_int(r, f[k].col)); break;
+		}
 	}
-	return a;
+	sb_putc(sb, '}');
 }
 
 json_t *incident_row_json(const struct db_res *r)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "id", json_string(db_text(r, REC_UID)));
-	json_object_set_new(o, "key", json_string(db_text(r, REC_KEY)));
-	json_object_set_new(o, "title", json_string(db_text(r, REC_TITLE)));
-	json_object_set_new(o, "description", json_string(db_text(r, REC_DESCRIPTION)));
-	json_object_set_new(o, "severity", json_string(db_text(r, REC_SEVERITY)));
-	json_object_set_new(o, "status", json_string(db_text(r, REC_STATUS)));
-	json_object_set_new(o, "category", text_or_null(r, REC_CATEGORY));
-	json_object_set_new(o, "attack_vector", text_or_null(r, REC_ATTACK_VECTOR));
-	json_object_set_new(o, "veris_action", text_or_null(r, REC_VERIS_ACTION));
-	json_object_set_new(o, "resolution", text_or_null(r, REC_RESOLUTION));
-	json_object_set_new(o, "resolution_summary", text_or_null(r, REC_RESOLUTION_SUMMARY));
-	json_object_set_new(o, "root_cause_category", text_or_null(r, REC_ROOT_CAUSE));
-	json_object_set_new(o, "occurred_at", incident_time_json(r, REC_OCCURRED));
-	json_object_set_new(o, "detected_at", incident_time_json(r, REC_DETECTED));
-	json_object_set_new(o, "aware_at", incident_time_json(r, REC_AWARE));
-	json_object_set_new(o, "acknowledged_at", incident_time_json(r, REC_ACKNOWLEDGED));
-	json_object_set_new(o, "contained_at", incident_time_json(r, REC_CONTAINED));
-	json_object_set_new(o, "resolved_at", incident_time_json(r, REC_RESOLVED));
-	json_object_set_new(o, "closed_at", incident_time_json(r, REC_CLOSED));
-	json_object_set_new(o, "reporter", text_or_null(r, REC_REPORTER));
-	json_object_set_new(o, "commander", text_or_null(r, REC_COMMANDER));
-	json_object_set_new(o, "assignees", array_col(r, REC_ASSIGNEES));
-	json_object_set_new(o, "affected_systems", array_col(r, REC_SYSTEMS));
-	json_object_set_new(o, "affected_customers", array_col(r, REC_CUSTOMERS));
-	json_object_set_new(o, "data_types", array_col(r, REC_DATA_TYPES));
-	json_object_set_new(o, "personal_data", json_boolean(db_int(r, REC_PERSONAL) != 0));
-	json_object_set_new(o, "impact_functional", text_or_null(r, REC_IMPACT_F));
-	json_object_set_new(o, "impact_information", text_or_null(r, REC_IMPACT_I));
-	json_object_set_new(o, "impact_recoverability", text_or_null(r, REC_IMPACT_R));
-	json_object_set_new(o, "tlp", json_string(db_text(r, REC_TLP)));
-	json_object_set_new(o, "tags", array_col(r, REC_TAGS));
-	json_object_set_new(o, "related", array_col(r, REC_RELATED));
-	json_object_set_new(o, "plan_version", text_or_null(r, REC_PLAN_VERSION));
-	json_object_set_new(o, "reject_reason", text_or_null(r, REC_REJECT_REASON));
-	json_object_set_new(o, "duplicate_of", text_or_null(r, REC_DUPLICATE_OF));
-	json_object_set_new(o, "source", json_string(db_text(r, REC_SOURCE)));
-	json_object_set_new(o, "external_ref", text_or_null(r, REC_EXTERNAL_REF));
-	json_object_set_new(o, "created_at", incident_time_json(r, REC_CREATED));
-	json_object_set_new(o, "updated_at", incident_time_json(r, REC_UPDATED));
-	json_object_set_new(o, "created_by", json_string(db_text(r, REC_CREATED_BY)));
-	json_object_set_new(o, "version", json_integer(db_int(r, REC_VERSION)));
-	return o;
+	struct strbuf sb;
+	sb_init(&sb, SB_DEFAULT_MAX);
+	incident_row_write(&sb, r);
+	json_t *o = sb_status(&sb) == 0 ? json_loads(sb_str(&sb), 0, NULL) : NULL;
+	sb_free(&sb);
+	return o ? o : json_object();
 }
 
 /* ---------------------------------------------------------------- lookups */
@@ -277,7 +302,8 @@ static void build_get_sql(void)
 						   cols[b], cond[k]);
 }
 
-int incident_get(struct db *db, int64_t org_id, const char *ref, json_t **out)
+/* Runs the record query; *res is positioned on the row, or SIRT_ENOTFOUND. */
+static int get_row(struct db *db, int64_t org_id, const char *ref, struct db_res **res)
 {
 	if (!ref || !*ref || strlen(ref) > 64)
 		return SIRT_ENOTFOUND;
@@ -288,17 +314,38 @@ int incident_get(struct db *db, int64_t org_id, const char *ref, json_t **out)
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, build_get_sql);
 	const char *sql = sqls_get[db_is_postgres(db)][strcmp(cond, "i.uid = $2") != 0];
-	struct db_res *r;
-	int rc = db_query(db, &r, sql, 2, DBV(DB_INT(org_id), DB_TEXT(val)));
+	int rc = db_query(db, res, sql, 2, DBV(DB_INT(org_id), DB_TEXT(val)));
 	if (rc < 0)
 		return rc;
-	rc = SIRT_ENOTFOUND;
-	if (db_next(r)) {
-		*out = incident_row_json(r);
-		rc = 0;
+	if (!db_next(*res)) {
+		db_res_free(*res);
+		return SIRT_ENOTFOUND;
 	}
+	return 0;
+}
+
+int incident_get(struct db *db, int64_t org_id, const char *ref, json_t **out)
+{
+	struct db_res *r;
+	int rc = get_row(db, org_id, ref, &r);
+	if (rc < 0)
+		return rc;
+	*out = incident_row_json(r);
 	db_res_free(r);
-	return rc;
+	return 0;
+}
+
+int incident_get_text(struct db *db, int64_t org_id, const char *ref, struct strbuf *out,
+		      int64_t *version)
+{
+	struct db_res *r;
+	int rc = get_row(db, org_id, ref, &r);
+	if (rc < 0)
+		return rc;
+	incident_row_write(out, r);
+	*version = db_int(r, REC_VERSION);
+	db_res_free(r);
+	return sb_status(out) < 0 ? SIRT_ETOOBIG : 0;
 }
 
 const char *incident_author(const struct audit_ctx *ac, char *buf, size_t len)

@@ -31,6 +31,7 @@
 
 #include "audit/audit.h"
 #include "store/db.h"
+#include "util/strbuf.h"
 
 #define INCIDENT_TITLE_MAX 200
 #define INCIDENT_LIST_MAX 100  /* items in affected_systems, tags, ... */
@@ -106,6 +107,10 @@ int incident_create(struct db *db, const struct audit_ctx *ac, const struct inci
 		    json_t **out) WUR;
 /* The record as JSON, or SIRT_ENOTFOUND. */
 int incident_get(struct db *db, int64_t org_id, const char *ref, json_t **out) WUR;
+/* The same record as JSON text appended to out (the API sends it as it is,
+ * without building jansson objects), and its version for the ETag. */
+int incident_get_text(struct db *db, int64_t org_id, const char *ref, struct strbuf *out,
+		      int64_t *version) WUR;
 
 enum incident_pd { PD_ANY = 0, PD_YES, PD_NO };
 
@@ -139,6 +144,10 @@ int incident_filter_check(const struct incident_filter *f, char *why, size_t why
  */
 int incident_list(struct db *db, int64_t org_id, const struct incident_filter *f, json_t **items,
 		  char **next_cursor) WUR;
+/* The same page as a JSON array's text appended to items (nothing is
+ * appended when it fails). */
+int incident_list_text(struct db *db, int64_t org_id, const struct incident_filter *f,
+		       struct strbuf *items, char **next_cursor) WUR;
 
 /*
  * Applies the changes in `patch` (types already checked by the API; the

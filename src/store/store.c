@@ -138,8 +138,12 @@ int store_open(const char *url, struct store **out, char *err, size_t errlen)
 	st->postgres = db_url_is_postgres(url);
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_cond_init(&st->reader_cv, NULL);
+	/* SQLite: a few connections suffice, each costs sirt memory (see
+	 * above). PostgreSQL: a transaction holds its connection through every
+	 * round trip, so concurrency is what it needs, and the memory is the
+	 * server's. */
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	st->readers_max = cpus > 4 ? 4 * (int)cpus : 16;
+	st->readers_max = st->postgres ? 64 : cpus > 4 ? 4 * (int)cpus : 16;
 	st->idle = xcalloc((size_t)st->readers_max, sizeof(*st->idle));
 	pthread_mutex_init(&st->qlock, NULL);
 	pthread_cond_init(&st->qcond, NULL);

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "util/arena.h"
+#include "util/jsonw.h"
 #include "util/rand.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
@@ -117,6 +119,48 @@ static void test_rand_and_hash(void **state)
 	assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+/* jw_* must write what json_dumps(JSON_COMPACT) writes for the same value:
+ * the API sends the incident record written either way. */
+static void test_jsonw_matches_jansson(void **state)
+{
+	(void)state;
+	char all[160];
+	size_t n = 0;
+	for (int c = 1; c < 128; c++)
+		all[n++] = (char)c;
+	memcpy(all + n, "\xc3\xa9\xe2\x80\xa8\xf0\x9f\x94\x92/", 11); /* é U+2028 🔒 / */
+	all[n + 11] = '\0';
+	const char *cases[] = {"", "plain", "quote \" back \\ nl \n tab \t", all};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *o = json_pack("{s:s, s:I, s:I, s:n}", "s", cases[i], "i", (json_int_t)-42,
+				      "big", (json_int_t)INT64_MAX, "none");
+		char *want = json_dumps(o, JSON_COMPACT);
+		struct strbuf sb;
+		sb_init(&sb, 4096);
+		sb_putc(&sb, '{');
+		jw_key(&sb, "s", true);
+		jw_string(&sb, cases[i]);
+		jw_key(&sb, "i", false);
+		jw_int(&sb, -42);
+		jw_key(&sb, "big", false);
+		jw_int(&sb, INT64_MAX);
+		jw_key(&sb, "none", false);
+		jw_string(&sb, NULL);
+		sb_putc(&sb, '}');
+		assert_string_equal(sb_str(&sb), want);
+		sb_free(&sb);
+		free(want);
+		json_decref(o);
+	}
+	struct strbuf sb;
+	sb_init(&sb, 64);
+	jw_int(&sb, INT64_MIN);
+	jw_time(&sb, 0, true);
+	jw_time(&sb, 1764806400, false);
+	assert_string_equal(sb_str(&sb), "-9223372036854775808null\"2025-12-04T00:00:00Z\"");
+	sb_free(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -126,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_iso8601_parse),
 		cmocka_unit_test(test_iso8601_roundtrip_and_dates),
 		cmocka_unit_test(test_rand_and_hash),
+		cmocka_unit_test(test_jsonw_matches_jansson),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
