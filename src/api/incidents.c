@@ -154,6 +154,32 @@ static int create_tx(struct db *db, void *arg)
 	return incident_create(db, &j->ac, &j->in, &j->out);
 }
 
+/* 201 with the committed record, read as JSON text on this thread. */
+static int created_response(struct req *r, struct create_job *j)
+{
+	char uid[40];
+	snprintf(uid, sizeof(uid), "%s", json_string_value(json_object_get(j->out, "id")));
+	json_decref(j->out);
+	j->out = NULL;
+	struct db *db = api_db(r);
+	if (!db)
+		return 0;
+	struct strbuf body;
+	sb_init(&body, SB_DEFAULT_MAX);
+	int64_t version;
+	int rc = incident_get_text(db, r->who.org_id, uid, &body, &version);
+	if (rc == 0) {
+		sb_putc(&body, '\n');
+		resp_header(r, "Location", arena_printf(&r->arena, "/api/v1/incidents/%s", uid));
+		api_etag(r, version);
+		resp_text(r, 201, "application/json", body.buf, body.len);
+	}
+	sb_free(&body);
+	if (rc < 0)
+		return incident_api_store_result(r, rc, NULL, "reading the new incident");
+	return 0;
+}
+
 static int h_create(struct req *r)
 {
 	json_t *body, *errors;
@@ -177,20 +203,8 @@ static int h_create(struct req *r)
 	j.in.out_id_only = true;
 	int rc = store_tx(r->app->store, create_tx, &j);
 	json_decref(body);
-	if (rc == 0) { /* committed: read the record here, off the writer */
-		struct db *db = api_db(r);
-		json_t *rec = NULL;
-		char uid[40];
-		snprintf(uid, sizeof(uid), "%s", json_string_value(json_object_get(j.out, "id")));
-		json_decref(j.out);
-		j.out = NULL;
-		if (!db)
-			return 0;
-		rc = incident_get(db, r->who.org_id, uid, &rec);
-		if (rc < 0)
-			return incident_api_store_result(r, rc, NULL, "reading the new incident");
-		j.out = rec;
-	}
+	if (rc == 0) /* committed: read the record here, off the writer */
+		return created_response(r, &j);
 	if (rc == SIRT_ECONFLICT && j.out) {
 		const char *key = json_string_value(json_object_get(j.out, "key"));
 		const char *d = arena_printf(&r->arena, "an incident with this external_ref exists: %s",
@@ -199,15 +213,9 @@ static int h_create(struct req *r)
 		json_decref(j.out);
 		return resp_problem(r, 409, NULL, d, e);
 	}
-	if (rc < 0) {
-		int ret = incident_api_store_result(r, rc, j.out, "creating the incident");
-		json_decref(j.out);
-		return ret;
-	}
-	const char *id = json_string_value(json_object_get(j.out, "id"));
-	resp_header(r, "Location", arena_printf(&r->arena, "/api/v1/incidents/%s", id));
-	api_etag(r, json_integer_value(json_object_get(j.out, "version")));
-	return resp_json(r, 201, j.out);
+	int ret = incident_api_store_result(r, rc, j.out, "creating the incident");
+	json_decref(j.out);
+	return ret;
 }
 
 /* ---- read ---- */

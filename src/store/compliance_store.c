@@ -362,7 +362,7 @@ int metrics_incidents(struct db *db, int64_t org_id, int64_t from, int64_t to, c
 	int rc = im_new(from, to, bucket, &agg);
 	if (rc < 0)
 		return rc;
-	/* one grouped scan over incidents_org_period; each interval counted only
+	/* one grouped scan over incidents_org_period_id; each interval counted only
 	 * when both ends are known and in order, rejected ones left out */
 	const char *month = db_is_postgres(db)
 		? "to_char(to_timestamp(COALESCE(detected_at, created_at)) AT TIME ZONE 'UTC', 'YYYY-MM')"

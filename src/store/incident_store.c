@@ -54,7 +54,7 @@ static int resolve_refs(struct db *db, const struct incident_new *in, int64_t se
 			struct resolved *rs, json_t **errors);
 static void resolved_free(struct resolved *rs);
 static int write_sets(struct db *db, int64_t org_id, int64_t incident_id, const struct incident_new *in,
-		      const struct resolved *rs, bool tags, bool assignees, bool related);
+		      const struct resolved *rs, bool is_new, bool tags, bool assignees, bool related);
 static char *list_text(json_t *a);
 
 /* ---------------------------------------------------------------- columns */
@@ -735,16 +735,18 @@ static char *list_text(json_t *a)
 	return c;
 }
 
-/* Replaces the tags, assignees and related links (the ones asked for). */
+/* Replaces the tags, assignees and related links (the ones asked for);
+ * on a new incident (is_new) there is nothing to remove first. */
 static int write_sets(struct db *db, int64_t org_id, int64_t incident_id, const struct incident_new *in,
-		      const struct resolved *rs, bool tags, bool assignees, bool related)
+		      const struct resolved *rs, bool is_new, bool tags, bool assignees, bool related)
 {
 	int rc;
 	size_t i;
 	json_t *x;
 	if (tags) {
-		rc = db_exec(db, "DELETE FROM incident_tags WHERE incident_id = $1", 1,
-			     DBV(DB_INT(incident_id)));
+		rc = is_new ? 0
+			    : db_exec(db, "DELETE FROM incident_tags WHERE incident_id = $1", 1,
+				      DBV(DB_INT(incident_id)));
 		if (rc < 0)
 			return rc;
 		json_t *set = incident_norm_set(in->tags, NORM_LOWER);
@@ -759,8 +761,9 @@ static int write_sets(struct db *db, int64_t org_id, int64_t incident_id, const 
 		json_decref(set);
 	}
 	if (assignees) {
-		rc = db_exec(db, "DELETE FROM incident_assignees WHERE incident_id = $1", 1,
-			     DBV(DB_INT(incident_id)));
+		rc = is_new ? 0
+			    : db_exec(db, "DELETE FROM incident_assignees WHERE incident_id = $1", 1,
+				      DBV(DB_INT(incident_id)));
 		if (rc < 0)
 			return rc;
 		json_array_foreach(rs->assignee_ids, i, x) {
@@ -772,8 +775,9 @@ static int write_sets(struct db *db, int64_t org_id, int64_t incident_id, const 
 		}
 	}
 	if (related) {
-		rc = db_exec(db, "DELETE FROM incident_links WHERE kind = 'related' AND"
-				 " (from_id = $1 OR to_id = $1)", 1, DBV(DB_INT(incident_id)));
+		rc = is_new ? 0
+			    : db_exec(db, "DELETE FROM incident_links WHERE kind = 'related' AND"
+					  " (from_id = $1 OR to_id = $1)", 1, DBV(DB_INT(incident_id)));
 		if (rc < 0)
 			return rc;
 		json_array_foreach(rs->related_ids, i, x) {
@@ -909,7 +913,7 @@ int incident_create(struct db *db, const struct audit_ctx *ac, const struct inci
 	rc = incident_fts_record(db, id, NULL, NULL, in->title, in->description);
 	if (rc < 0)
 		goto fail;
-	rc = write_sets(db, in->org_id, id, in, &rs, true, true, true);
+	rc = write_sets(db, in->org_id, id, in, &rs, true, true, true, true);
 	if (rc < 0)
 		goto fail;
 	if (rs.duplicate_id) {
@@ -1097,7 +1101,7 @@ static int apply_record(struct db *db, const struct audit_ctx *ac, int64_t org_i
 		if (rc < 0)
 			goto out;
 	}
-	rc = write_sets(db, org_id, id, &in, &rs, json_object_get(changes, "tags") != NULL,
+	rc = write_sets(db, org_id, id, &in, &rs, false, json_object_get(changes, "tags") != NULL,
 			json_object_get(changes, "assignees") != NULL,
 			json_object_get(changes, "related") != NULL);
 	if (rc < 0)

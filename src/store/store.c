@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,9 +63,12 @@ struct tx_job {
 	store_tx_fn fn;
 	void *arg;
 	int rc;
-	bool done;
 	bool detached; /* store_touch(): nobody waits; the writer frees it */
-	pthread_cond_t done_cv; /* its own, so a commit wakes only its jobs */
+	/* Posted when the job's batch is committed. A semaphore, not a
+	 * condition variable under qlock: the waiter wakes without first
+	 * fighting the writer (and the other waiters) for a mutex, and
+	 * sem_post is safe against the waiter destroying it at once. */
+	sem_t done;
 	struct tx_job *next;
 };
 
@@ -423,14 +427,16 @@ bool store_ping(struct store *st)
 	return db && db_query_int(db, &v, "SELECT 1", 0, NULL) == 0 && v == 1;
 }
 
+/* Counters every transaction bumps: atomics, not st->lock, which the
+ * connection pool takes on every request. */
+static void bump(int64_t *counter)
+{
+	__atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
+}
+
 static void count(struct store *st, int rc)
 {
-	pthread_mutex_lock(&st->lock);
-	if (rc < 0)
-		st->stats.tx_failed++;
-	else
-		st->stats.tx_committed++;
-	pthread_mutex_unlock(&st->lock);
+	bump(rc < 0 ? &st->stats.tx_failed : &st->stats.tx_committed);
 }
 
 /* PostgreSQL: run on this thread's connection, retrying serialization
@@ -447,9 +453,7 @@ static int pg_tx(struct store *st, store_tx_fn fn, void *arg)
 		if (rc == 0) {
 			rc = db_commit(db);
 			if (rc == 0) {
-				pthread_mutex_lock(&st->lock);
-				st->stats.batches++;
-				pthread_mutex_unlock(&st->lock);
+				bump(&st->stats.batches);
 				return 0;
 			}
 		} else {
@@ -476,7 +480,7 @@ int store_tx(struct store *st, store_tx_fn fn, void *arg)
 	}
 	struct db *lent = lend_reader(st); /* others may read while this waits */
 	struct tx_job job = {.fn = fn, .arg = arg};
-	pthread_cond_init(&job.done_cv, NULL);
+	sem_init(&job.done, 0, 0);
 	pthread_mutex_lock(&st->qlock);
 	if (st->qtail)
 		st->qtail->next = &job;
@@ -485,10 +489,10 @@ int store_tx(struct store *st, store_tx_fn fn, void *arg)
 	st->qtail = &job;
 	st->qlen++;
 	pthread_cond_signal(&st->qcond);
-	while (!job.done)
-		pthread_cond_wait(&job.done_cv, &st->qlock);
 	pthread_mutex_unlock(&st->qlock);
-	pthread_cond_destroy(&job.done_cv);
+	while (sem_wait(&job.done) != 0)
+		; /* EINTR */
+	sem_destroy(&job.done);
 	if (lent)
 		reclaim_reader(st, lent);
 	count(st, job.rc);
@@ -618,24 +622,18 @@ static void *writer_main(void *arg)
 						j->rc = run_one(db, j);
 			}
 		}
-		pthread_mutex_lock(&st->lock);
-		st->stats.batches++;
-		pthread_mutex_unlock(&st->lock);
+		bump(&st->stats.batches);
 
 		struct tx_job *detached = NULL;
-		pthread_mutex_lock(&st->qlock);
 		for (struct tx_job *j = batch, *next; j; j = next) {
-			next = j->next;
+			next = j->next; /* j may be gone once posted */
 			if (j->detached) {
 				j->next = detached;
 				detached = j;
-				continue;
+			} else {
+				sem_post(&j->done);
 			}
-			j->done = true;
-			/* j may be gone once qlock is released, not before */
-			pthread_cond_signal(&j->done_cv);
 		}
-		pthread_mutex_unlock(&st->qlock);
 		while (detached) {
 			struct tx_job *next = detached->next;
 			free(detached);
@@ -686,8 +684,11 @@ static void *ckpt_main(void *arg)
 void store_get_stats(struct store *st, struct store_stats *out)
 {
 	pthread_mutex_lock(&st->lock);
-	*out = st->stats;
+	out->connections = st->stats.connections;
 	pthread_mutex_unlock(&st->lock);
+	out->tx_committed = __atomic_load_n(&st->stats.tx_committed, __ATOMIC_RELAXED);
+	out->tx_failed = __atomic_load_n(&st->stats.tx_failed, __ATOMIC_RELAXED);
+	out->batches = __atomic_load_n(&st->stats.batches, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&st->qlock);
 	out->queue_depth = st->qlen;
 	pthread_mutex_unlock(&st->qlock);
