@@ -1,12 +1,15 @@
 /*
- * SQLite full-text index maintenance for the incident log. The FTS5 tables
- * are external-content tables over incidents, incident_timeline and
- * incident_indicators; every write to those rows calls one of these in the
- * same transaction. Removing an entry from an external-content index needs
- * the values it was indexed with, so callers pass the old ones. The writes
- * wait for the transaction's commit (db_exec_at_commit: FTS5 would flush a
- * segment per savepoint otherwise). On
- * PostgreSQL the generated tsvector columns do this and these are no-ops.
+ * SQLite full-text index maintenance for the incident log; on PostgreSQL
+ * the generated tsvector columns do this and these are no-ops.
+ *
+ * incidents_fts is an external-content table over incidents (rowid = the
+ * incident's id). timeline_fts and indicators_fts are contentless, keyed by
+ * each row's search_key (incident id << 24 | the row's place among its
+ * incident's rows; migration 0027) so their matches come out in incident
+ * order (incident_search.c). Removing an entry needs the values it was
+ * indexed with, so callers pass the old ones. The writes wait for the
+ * transaction's commit (db_exec_at_commit: FTS5 would flush a segment per
+ * savepoint otherwise).
  */
 #include "store/incident_internal.h"
 
@@ -26,12 +29,14 @@ int incident_fts_record(struct db *db, int64_t id, const char *old_title, const 
 	return rc;
 }
 
-int incident_fts_timeline(struct db *db, int64_t id, const char *text)
+int incident_fts_timeline(struct db *db, int64_t entry_id)
 {
 	if (db_is_postgres(db))
 		return 0;
-	return db_exec_at_commit(db, "INSERT INTO timeline_fts(rowid, text) VALUES ($1, $2)", 2,
-		       DBV(DB_INT(id), DB_TEXT(text)));
+	/* timeline rows never change, so reading the row at commit is safe */
+	return db_exec_at_commit(db, "INSERT INTO timeline_fts(rowid, text)"
+				     " SELECT search_key, text FROM incident_timeline WHERE id = $1",
+				 1, DBV(DB_INT(entry_id)));
 }
 
 int incident_fts_indicator(struct db *db, int64_t id, const char *old_value, const char *old_desc,
@@ -39,13 +44,17 @@ int incident_fts_indicator(struct db *db, int64_t id, const char *old_value, con
 {
 	if (db_is_postgres(db))
 		return 0;
-	int rc = 0;
+	int64_t key;
+	int rc = db_query_int(db, &key, "SELECT search_key FROM incident_indicators WHERE id = $1", 1,
+			      DBV(DB_INT(id)));
+	if (rc < 0)
+		return rc;
 	if (old_value)
 		rc = db_exec_at_commit(db, "INSERT INTO indicators_fts(indicators_fts, rowid, value, description)"
 				 " VALUES ('delete', $1, $2, $3)",
-			     3, DBV(DB_INT(id), DB_TEXT(old_value), DB_TEXT(old_desc ? old_desc : "")));
+			     3, DBV(DB_INT(key), DB_TEXT(old_value), DB_TEXT(old_desc ? old_desc : "")));
 	if (rc == 0 && value)
 		rc = db_exec_at_commit(db, "INSERT INTO indicators_fts(rowid, value, description) VALUES ($1, $2, $3)",
-			     3, DBV(DB_INT(id), DB_TEXT(value), DB_TEXT(desc ? desc : "")));
+			     3, DBV(DB_INT(key), DB_TEXT(value), DB_TEXT(desc ? desc : "")));
 	return rc;
 }

@@ -110,9 +110,14 @@ int incident_indicator_add(struct db *db, const struct audit_ctx *ac, int64_t or
 	if (rc == SIRT_ENOTFOUND) {
 		rc = db_query_int(
 			db, &id,
-			"INSERT INTO incident_indicators(org_id, incident_id, type, value, tlp, description,"
-			" first_seen, last_seen, created_at, updated_at, created_by)"
-			" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING id",
+			db_is_postgres(db)
+				? "INSERT INTO incident_indicators(org_id, incident_id, type, value, tlp,"
+				  " description, first_seen, last_seen, created_at, updated_at, created_by)"
+				  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING id"
+				: "INSERT INTO incident_indicators(org_id, incident_id, type, value, tlp,"
+				  " description, first_seen, last_seen, created_at, updated_at, created_by,"
+				  " search_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, "
+				  INCIDENT_SEARCH_KEY("incident_indicators", 2) ") RETURNING id",
 			10,
 			DBV(DB_INT(org_id), DB_INT(inc.id), DB_TEXT(in->type), DB_TEXT(canon),
 			    DB_TEXT(in->tlp ? in->tlp : inc.tlp), DB_TEXT(in->description ? in->description : ""),
@@ -202,12 +207,12 @@ int incident_indicator_delete(struct db *db, const struct audit_ctx *ac, int64_t
 	rc = ind_get(db, inc.id, indicator_id, &cur);
 	if (rc < 0)
 		return rc;
-	rc = db_exec(db, "DELETE FROM incident_indicators WHERE id = $1 AND incident_id = $2", 2,
-		     DBV(DB_INT(indicator_id), DB_INT(inc.id)));
+	/* the index entry first: it is found by the row's search key */
+	rc = incident_fts_indicator(db, indicator_id, json_string_value(json_object_get(cur, "value")),
+				    json_string_value(json_object_get(cur, "description")), NULL, NULL);
 	if (rc == 0)
-		rc = incident_fts_indicator(db, indicator_id,
-					    json_string_value(json_object_get(cur, "value")),
-					    json_string_value(json_object_get(cur, "description")), NULL, NULL);
+		rc = db_exec(db, "DELETE FROM incident_indicators WHERE id = $1 AND incident_id = $2", 2,
+			     DBV(DB_INT(indicator_id), DB_INT(inc.id)));
 	if (rc < 0)
 		goto out;
 	char text[600];

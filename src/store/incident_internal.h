@@ -32,11 +32,26 @@ void incident_check_text(json_t **errors, const char *field, const char *s, size
 bool incident_blank(const char *s);
 
 /* SQLite full-text index upkeep (incident_fts.c); no-ops on PostgreSQL.
- * old_* NULL: nothing to remove; new NULL: nothing to add. */
+ * old_* NULL: nothing to remove; new NULL: nothing to add. The indicator's
+ * row must exist when incident_fts_indicator() is called. */
 int incident_fts_record(struct db *db, int64_t id, const char *old_title, const char *old_desc,
 			const char *title, const char *desc) WUR;
-int incident_fts_timeline(struct db *db, int64_t id, const char *text) WUR;
+int incident_fts_timeline(struct db *db, int64_t entry_id) WUR;
 int incident_fts_indicator(struct db *db, int64_t id, const char *old_value, const char *old_desc,
 			   const char *value, const char *desc) WUR;
+/* The next search key of an incident's timeline or indicator rows (SQLite):
+ * SQL for "$<n> = incident id", table one of the two. */
+#define INCIDENT_SEARCH_KEY(table, n)                                                              \
+	"(SELECT coalesce(max(search_key) + 1, $" #n " << 24) FROM " table                          \
+	" WHERE search_key BETWEEN ($" #n " << 24) AND ($" #n " << 24) + 16777215)"
+
+/* Incidents matching every FTS5 phrase, walked in id order (SQLite;
+ * incident_search_walk.c). next: the first id at `from` or after it;
+ * 1 = *id set, 0 = no more, < 0 error. */
+struct search_walk;
+struct search_walk *search_walk_open(struct db *db, char **phrases, int n, bool asc);
+int search_walk_next(struct search_walk *sw, int64_t from, int64_t *id) WUR;
+void search_walk_free(struct search_walk *sw);
+#define SEARCH_WALK_ID_MAX ((INT64_C(1) << 39) - 1)
 
 #endif

@@ -263,19 +263,25 @@ static void add_filters(struct strbuf *sql, const struct incident_filter *f, con
 		else
 			sb_printf(sql,
 				  " AND i.id IN (SELECT rowid FROM incidents_fts WHERE incidents_fts MATCH $%d"
-				  " UNION SELECT tl.incident_id FROM timeline_fts JOIN incident_timeline tl"
-				  " ON tl.id = timeline_fts.rowid WHERE timeline_fts MATCH $%d"
-				  " UNION SELECT ix.incident_id FROM indicators_fts JOIN incident_indicators ix"
-				  " ON ix.id = indicators_fts.rowid WHERE indicators_fts MATCH $%d)",
+				  " UNION SELECT rowid >> 24 FROM timeline_fts WHERE timeline_fts MATCH $%d"
+				  " UNION SELECT rowid >> 24 FROM indicators_fts WHERE indicators_fts MATCH $%d)",
 				  p, p, p);
 	}
 }
 
-/* Runs one phase; appends up to `want` rows to arr. */
+/* Runs one phase; appends up to `want` rows to the page. With id_set (a
+ * JSON array of incident ids the search stream found) the rows are those
+ * of the set that pass the filters, in id order; t and after are unused. */
 static int run_phase(struct db *db, int64_t org_id, const struct incident_filter *f,
 		     const struct terms *t, char **bound_terms, const struct sortdef *s,
-		     bool null_phase, const struct cursor *after, int want, struct page *pg_out)
+		     bool null_phase, const struct cursor *after, int want, const char *id_set,
+		     struct page *pg_out)
 {
+	static const struct terms no_terms;
+	if (id_set) {
+		t = &no_terms;
+		after = NULL;
+	}
 	bool pg = db_is_postgres(db);
 	const char *dir = f->ascending ? "ASC" : "DESC";
 	const char *cmp = f->ascending ? ">" : "<";
@@ -289,7 +295,10 @@ static int run_phase(struct db *db, int64_t org_id, const struct incident_filter
 	add_filters(&sql, f, t, pg);
 	struct strbuf order;
 	sb_init(&order, 200);
-	if (null_phase) {
+	if (id_set) {
+		sb_puts(&sql, " AND i.id IN (SELECT value FROM json_each($18))");
+		sb_printf(&order, " ORDER BY i.id %s", dir);
+	} else if (null_phase) {
 		sb_printf(&sql, " AND %s IS NULL", s->col);
 		if (after)
 			sb_printf(&sql, " AND i.id %s $16", cmp);
@@ -319,8 +328,10 @@ static int run_phase(struct db *db, int64_t org_id, const struct incident_filter
 	};
 	for (int k = 0; k < TERMS_MAX; k++)
 		v[17 + k] = k < t->n ? DB_TEXT(bound_terms[k]) : DB_NULL();
+	if (id_set)
+		v[17] = DB_TEXT(id_set);
 	struct db_res *r;
-	int rc = db_query(db, &r, sb_str(&sql), 17 + t->n, v);
+	int rc = db_query(db, &r, sb_str(&sql), id_set ? 18 : 17 + t->n, v);
 	sb_free(&sql);
 	if (rc < 0)
 		return rc;
@@ -339,6 +350,47 @@ static int run_phase(struct db *db, int64_t org_id, const struct incident_filter
 	}
 	db_res_free(r);
 	return 0;
+}
+
+/* Search words in creation order on SQLite: the walk (incident_search_walk.c)
+ * hands over matching incident ids in order, a batch at a time; the filters
+ * keep those that pass. Batches grow, so a filter that passes few of the
+ * matches costs a few large batches rather than many small ones. */
+#define WALK_BATCH_MAX 4096
+
+static int walk_phase(struct db *db, int64_t org_id, const struct incident_filter *f,
+		      const struct terms *t, char **bound_terms, const struct sortdef *s,
+		      const struct cursor *after, int want, struct page *pg_out)
+{
+	struct search_walk *sw = search_walk_open(db, bound_terms, t->n, f->ascending);
+	int64_t next = f->ascending ? 1 : SEARCH_WALK_ID_MAX;
+	if (after)
+		next = f->ascending ? after->id + 1 : after->id - 1;
+	struct strbuf set;
+	sb_init(&set, 64 * 1024);
+	int batch = want, rc = 0;
+	while (pg_out->n < want) {
+		sb_reset(&set);
+		sb_putc(&set, '[');
+		int got = 0;
+		int64_t id;
+		while (got < batch && (rc = search_walk_next(sw, next, &id)) == 1) {
+			sb_printf(&set, got ? ",%lld" : "%lld", (long long)id);
+			got++;
+			next = f->ascending ? id + 1 : id - 1;
+		}
+		if (rc < 0 || got == 0)
+			break;
+		sb_putc(&set, ']');
+		rc = run_phase(db, org_id, f, t, bound_terms, s, false, NULL, want - pg_out->n,
+			       sb_str(&set), pg_out);
+		if (rc < 0 || got < batch)
+			break;
+		batch = batch * 4 > WALK_BATCH_MAX ? WALK_BATCH_MAX : batch * 4;
+	}
+	sb_free(&set);
+	search_walk_free(sw);
+	return rc < 0 ? rc : 0;
 }
 
 int incident_list_text(struct db *db, int64_t org_id, const struct incident_filter *f,
@@ -386,11 +438,13 @@ int incident_list_text(struct db *db, int64_t org_id, const struct incident_filt
 	sb_putc(items, '[');
 	int rc = 0;
 	/* one row more than asked tells whether there is a next page */
-	if (!after || !after->null_phase)
-		rc = run_phase(db, org_id, f, &t, bound, s, false, after, limit + 1, page);
+	if (t.n > 0 && s->code == 'c' && !db_is_postgres(db))
+		rc = walk_phase(db, org_id, f, &t, bound, s, after, limit + 1, page);
+	else if (!after || !after->null_phase)
+		rc = run_phase(db, org_id, f, &t, bound, s, false, after, limit + 1, NULL, page);
 	if (rc == 0 && s->nullable && page->n < limit + 1)
 		rc = run_phase(db, org_id, f, &t, bound, s, true,
-			       after && after->null_phase ? after : NULL, limit + 1 - page->n, page);
+			       after && after->null_phase ? after : NULL, limit + 1 - page->n, NULL, page);
 	for (int k = 0; k < t.n; k++)
 		free(bound[k]);
 	terms_free(&t);

@@ -49,10 +49,16 @@ static int insert_entry(struct db *db, const struct audit_ctx *ac, int64_t org_i
 {
 	char author[300];
 	char *d = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	/* SQLite keys its full-text index in incident order (incident_fts.c) */
 	int rc = db_query_int(
 		db, id,
-		"INSERT INTO incident_timeline(org_id, incident_id, kind, text, author, recorded_at,"
-		" occurred_at, corrects, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+		db_is_postgres(db)
+			? "INSERT INTO incident_timeline(org_id, incident_id, kind, text, author, recorded_at,"
+			  " occurred_at, corrects, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+			  " RETURNING id"
+			: "INSERT INTO incident_timeline(org_id, incident_id, kind, text, author, recorded_at,"
+			  " occurred_at, corrects, details, search_key) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+			  " $8, $9, " INCIDENT_SEARCH_KEY("incident_timeline", 2) ") RETURNING id",
 		9,
 		DBV(DB_INT(org_id), DB_INT(incident_id), DB_TEXT(kind), DB_TEXT(text),
 		    DB_TEXT(incident_author(ac, author, sizeof(author))), DB_INT(time_now()),
@@ -60,7 +66,7 @@ static int insert_entry(struct db *db, const struct audit_ctx *ac, int64_t org_i
 		    DB_TEXT(d ? d : "{}")));
 	free(d);
 	if (rc == 0)
-		rc = incident_fts_timeline(db, *id, text);
+		rc = incident_fts_timeline(db, *id);
 	return rc;
 }
 

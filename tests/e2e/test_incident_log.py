@@ -564,6 +564,63 @@ def test_full_text_search(inst, corpus):
     assert r.status == 400
 
 
+def test_search_walk_pages(inst, users):
+    """Each word may match in a different place (title, timeline, indicator); pages of a search
+    walk the matches in creation order, both ways, with nothing lost or repeated; edited and
+    removed indicators are searched as they are now; other organisations stay out."""
+    recs = [create(inst, tags=["walk"], title=f"Kestrel case {i}") for i in range(7)]
+    for i, rec in enumerate(recs):
+        if i % 2 == 0:
+            r = inst.post(f"{INC}/{rec['id']}/timeline", {"kind": "note", "text": "osprey sighted"})
+            assert r.status == 201, r
+        if i >= 2:
+            r = inst.post(f"{INC}/{rec['id']}/indicators",
+                          {"type": "domain", "value": f"c{i}.harrier.example",
+                           "description": "harrier beacon"})
+            assert r.status == 201, r
+    other = inst.token("eve@example.com", org="Other")
+    r = inst.post(INC, {"title": "Kestrel osprey elsewhere", "severity": "low"}, token=other)
+    assert r.status == 201, r
+    k = [r["key"] for r in recs]
+
+    def pages(query, limit, order):
+        got, cursor = [], None
+        for _ in range(20):
+            q = f"{INC}?{query}&limit={limit}&order={order}" + (f"&cursor={cursor}" if cursor else "")
+            r = inst.get(q)
+            assert r.status == 200, r
+            got += [x["key"] for x in r.json["items"]]
+            cursor = r.json["next_cursor"]
+            if not cursor:
+                return got
+        raise AssertionError("too many pages")
+
+    cases = [("q=kestrel%20osprey", [0, 2, 4, 6]),
+             ("q=osprey%20harrier", [2, 4, 6]),
+             ("q=kestrel%20c5.harrier.example", [5]),
+             ("q=kestrel&tag=walk", list(range(7))),
+             ("q=kestrel%20nomatch", [])]
+    for query, want in cases:
+        for limit in (1, 2, 50):
+            assert pages(query, limit, "asc") == [k[i] for i in want], (query, limit)
+            assert pages(query, limit, "desc") == [k[i] for i in reversed(want)], (query, limit)
+        # another sort goes the other way through the index: same set
+        assert sorted(pages(query + "&sort=updated_at", 2, "desc")) == sorted(k[i] for i in want)
+
+    # an indicator's description is searched as it is now, and not once it is removed (its
+    # value stays findable: the timeline records the addition and the removal)
+    url = f"{INC}/{recs[4]['id']}/indicators"
+    for words in ("falconry gloves", "falconry hood"):
+        r = inst.post(url, {"type": "domain", "value": "c4.harrier.example", "description": words})
+        assert r.status in (200, 201), r
+    assert pages("q=falconry%20hood", 50, "desc") == [k[4]]
+    assert pages("q=gloves", 50, "desc") == []
+    ind = inst.get(url).json["items"]
+    assert inst.delete(f"{url}/{ind[0]['id']}").status == 204
+    assert pages("q=falconry", 50, "desc") == []
+    assert pages("q=c4.harrier.example", 50, "desc") == [k[4]]
+
+
 def expected_order(recs, field, asc):
     """Rows with a value by (value, creation order); rows without come last by creation order."""
     idx = {r["key"]: i for i, r in enumerate(recs)}
