@@ -20,7 +20,11 @@
 #   BENCH_ROWS         incidents to seed (default 1000000)
 #   BENCH_CONNS        concurrent clients (default 64)
 #   BENCH_WRK_THREADS  wrk threads (default 2)
-#   BENCH_SCENARIOS    "create read list deep" (default) or a subset
+#   BENCH_SCENARIOS    "create read list deep" (default) or a subset; "search"
+#                      (full-text search, bench/search.lua) also seeds
+#                      timeline entries and indicators
+#   BENCH_TIMELINE     timeline entries per incident (default 10 with the
+#                      search scenario, else 0)
 #   BENCH_OUT          directory for the results (default build/bench)
 #   SIRT_THREADS       passed to `sirt serve` (its own default otherwise)
 #   BENCH_SIRT         another sirt binary to measure (e.g. an older build)
@@ -36,6 +40,10 @@ ROWS=${BENCH_ROWS:-1000000}
 CONNS=${BENCH_CONNS:-64}
 WT=${BENCH_WRK_THREADS:-2}
 SCENARIOS=${BENCH_SCENARIOS:-create read list deep}
+case " $SCENARIOS " in
+*" search "*) TIMELINE=${BENCH_TIMELINE:-10} ;;
+*) TIMELINE=${BENCH_TIMELINE:-0} ;;
+esac
 OUT=${BENCH_OUT:-$ROOT/build/bench}
 PG_BIN=${SIRT_PG_BIN:-/usr/lib/postgresql/15/bin}
 SIRT=${BENCH_SIRT:-$ROOT/build/sirt}
@@ -190,6 +198,98 @@ EOF
 	fi
 }
 
+# Timeline text for the search scenario: each word drawn from a vocabulary
+# of 200,000 by a log-uniform rank (rank r with probability about
+# 1 / (r ln 200000)), like words in real text: 64 real words first
+# ("user", "host", ... "recovered"), then w65 .. w200000. Each draw is
+# random() on its own ("+ 0 * n" makes the lookup depend on the row, or the
+# engine would draw once for all rows): the same distribution every run,
+# and words independent of each other, as a hash of the row number was not.
+VOCAB_TOP="user host alert mailbox login account phishing server malware reported blocked firewall
+ password endpoint email suspicious attachment invoice domain network traffic isolated laptop
+ credentials reset vpn admin ransomware backup restored scan quarantined outbound inbound
+ connection process powershell script download link clicked sender spoofed customer data
+ exfiltration lateral movement privilege escalation vulnerability patch exploit web shell upload
+ token session mfa push fatigue contained eradicated recovered"
+
+words_sql() { # backend row-column count -> SQL for "count random words joined by spaces"
+	e=
+	k=0
+	while [ "$k" -lt "$3" ]; do
+		r="CAST(exp((abs(random()) % 1000000000) / 1e9 * 12.206) AS INTEGER) + 0 * $2"
+		e="${e:+$e || ' ' || }(SELECT w FROM vocab WHERE r = $r)"
+		k=$((k + 1))
+	done
+	# PostgreSQL would call random() once per vocab row it compares: the
+	# ranks are drawn first, in a subquery that depends on the row
+	[ "$1" = postgres ] && e="(SELECT string_agg(v.w, ' ') FROM (SELECT floor(exp(random() * 12.206))::int
+ + 0 * $2 AS r FROM generate_series(1, $3)) x JOIN vocab v USING (r))"
+	echo "$e"
+}
+
+seed_text() { # backend: TIMELINE entries and one indicator per incident, indexed
+	n_tl=$((ROWS * TIMELINE))
+	top=$(echo $VOCAB_TOP | awk '{for (i = 1; i <= NF; i++) printf "%s(%d, '"'"'%s'"'"')", (i > 1 ? "," : ""), i, $i}')
+	tl_text=$(words_sql "$1" n 8)
+	inc="((n - 1) / $TIMELINE + 1)"
+	tl_cols="id, org_id, incident_id, kind, text, author, recorded_at"
+	tl_vals="n, $org, $inc, 'note', $tl_text, '$EMAIL', $NOW - ($ROWS - $inc) * 30 + ((n - 1) % $TIMELINE) * 2"
+	ix_cols="id, org_id, incident_id, type, value, description, first_seen, last_seen, created_at, updated_at"
+	t="$NOW - ($ROWS - n) * 30"
+	ix_vals="n, $org, n, 'domain', 'h' || ((n * 7919) % 300007) || '.example.net', 'seen in proxy logs', $t, $t, $t, $t"
+	echo "bench: $1: seeding $n_tl timeline entries and $ROWS indicators, with their search index" >&2
+	if [ "$1" = sqlite ]; then
+		# no journal while seeding: one transaction of this size in the WAL
+		# reads its own spilled pages back through the WAL index, slowly
+		sqlite3 -batch -bail "$SQLITE_PATH" >/dev/null <<EOF
+PRAGMA journal_mode=OFF;
+PRAGMA synchronous=OFF;
+PRAGMA temp_store=MEMORY;
+PRAGMA cache_size=-1048576;
+CREATE TEMP TABLE vocab(r INTEGER PRIMARY KEY, w TEXT NOT NULL);
+INSERT INTO vocab(r, w) VALUES $top;
+WITH RECURSIVE s(n) AS (SELECT 65 UNION ALL SELECT n + 1 FROM s WHERE n < 200000)
+INSERT INTO vocab(r, w) SELECT n, 'w' || n FROM s;
+BEGIN;
+WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < $n_tl)
+INSERT INTO incident_timeline($tl_cols, search_key)
+SELECT $tl_vals, ($inc << 24) + (n - 1) % $TIMELINE FROM s;
+WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < $ROWS)
+INSERT INTO incident_indicators($ix_cols, search_key) SELECT $ix_vals, n << 24 FROM s;
+INSERT INTO incidents_fts(incidents_fts) VALUES ('rebuild');
+INSERT INTO timeline_fts(rowid, text) SELECT search_key, text FROM incident_timeline;
+INSERT INTO indicators_fts(rowid, value, description)
+ SELECT search_key, value, description FROM incident_indicators;
+COMMIT;
+ANALYZE;
+PRAGMA journal_mode=WAL;
+EOF
+	else
+		psql -X -q -v ON_ERROR_STOP=1 "$PG_URL" >/dev/null <<EOF
+SET synchronous_commit = off;
+SET maintenance_work_mem = '1GB';
+CREATE TEMP TABLE vocab(r int PRIMARY KEY, w text NOT NULL);
+INSERT INTO vocab(r, w) VALUES $top;
+INSERT INTO vocab(r, w) SELECT n, 'w' || n FROM generate_series(65, 200000) AS s(n);
+ANALYZE vocab;
+BEGIN;
+DROP INDEX incident_timeline_search;
+DROP INDEX incident_indicators_search;
+INSERT INTO incident_timeline($tl_cols)
+SELECT $tl_vals FROM generate_series(1::bigint, $n_tl::bigint) AS s(n);
+SELECT setval(pg_get_serial_sequence('incident_timeline', 'id'), $n_tl);
+INSERT INTO incident_indicators($ix_cols)
+SELECT $ix_vals FROM generate_series(1::bigint, $ROWS::bigint) AS s(n);
+SELECT setval(pg_get_serial_sequence('incident_indicators', 'id'), $ROWS);
+CREATE INDEX incident_timeline_search ON incident_timeline USING GIN (search);
+CREATE INDEX incident_indicators_search ON incident_indicators USING GIN (search);
+COMMIT;
+VACUUM ANALYZE;
+CHECKPOINT;
+EOF
+	fi
+}
+
 start_server() { # db-url
 	: >"$WORK/serve.out"
 	set -- serve --db "$1" --listen 127.0.0.1:0 --access-log off
@@ -290,6 +390,7 @@ bench_backend() { # backend
 	TOKEN=$("$SIRT" token create --db "$URL" --email "$EMAIL" --scope write --name bench)
 	t0=$(date +%s)
 	seed "$b"
+	[ "$TIMELINE" -gt 0 ] && seed_text "$b"
 	record "$b" seed_seconds $(($(date +%s) - t0))
 	if [ "$b" = sqlite ]; then
 		record "$b" db_bytes "$(stat -c %s "$SQLITE_PATH")"
@@ -323,7 +424,7 @@ done
 {
 	echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), Linux $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ)"
 	echo "disk: one 4 KiB write with O_DSYNC took ${DSYNC_US:-?} us on average (500 in a row)"
-	echo "load: wrk -t$WT -c$CONNS, ${DUR}s per scenario after ${WARM}s warm-up; $ROWS seeded incidents"
+	echo "load: wrk -t$WT -c$CONNS, ${DUR}s per scenario after ${WARM}s warm-up; $ROWS seeded incidents$([ "$TIMELINE" -gt 0 ] && echo ", $((ROWS * TIMELINE)) timeline entries, $ROWS indicators")"
 }
 sh "$BENCH_DIR/table.sh" "$RESULTS"
 echo "bench: raw figures in $RESULTS" >&2

@@ -23,6 +23,15 @@
  * A word is matched as a phrase of the tokenizer's tokens (so "10.0.0.1" or
  * "evil.example.com" match as written). SQLite: FTS5 tables over the three
  * tables; PostgreSQL: generated tsvector columns with GIN indexes.
+ *
+ * On SQLite a search in creation order (sort=created_at, the default) walks
+ * the matches in incident id order (incident_search_walk.c) and hands them
+ * to the filters a batch at a time, so its cost follows the matches looked
+ * at, not all the matches: a word in most of 10,000,000 timeline entries
+ * fills a page as fast as a rare one. Ids and created_at are both set when
+ * the row is inserted, so id order is creation order. Other sorts, and
+ * PostgreSQL, collect the matching ids (IN (...)) and let the sort index
+ * pick the page.
  */
 #include "store/incident_store.h"
 
@@ -78,6 +87,9 @@ struct page {
 struct terms {
 	int n;
 	char *t[TERMS_MAX];
+	/* PostgreSQL: the word is in many rows, so it is checked row by row
+	 * along the sort order rather than collected (see pg_word_common) */
+	bool common[TERMS_MAX];
 };
 
 static const struct sortdef *sort_of(const char *name)
@@ -251,7 +263,15 @@ static void add_filters(struct strbuf *sql, const struct incident_filter *f, con
 		sb_puts(sql, " AND i.resolved_at <= $14");
 	for (int k = 0; k < t->n; k++) {
 		int p = 18 + k;
-		if (pg)
+		if (pg && t->common[k])
+			sb_printf(sql,
+				  " AND (i.search @@ phraseto_tsquery('simple', $%d)"
+				  " OR EXISTS (SELECT 1 FROM incident_timeline tl WHERE tl.incident_id = i.id"
+				  " AND tl.search @@ phraseto_tsquery('simple', $%d))"
+				  " OR EXISTS (SELECT 1 FROM incident_indicators ix WHERE ix.incident_id = i.id"
+				  " AND ix.search @@ phraseto_tsquery('simple', $%d)))",
+				  p, p, p);
+		else if (pg)
 			sb_printf(sql,
 				  " AND i.id IN (SELECT s.id FROM incidents s WHERE s.org_id = $1"
 				  " AND s.search @@ phraseto_tsquery('simple', $%d)"
@@ -267,6 +287,32 @@ static void add_filters(struct strbuf *sql, const struct incident_filter *f, con
 				  " UNION SELECT rowid >> 24 FROM indicators_fts WHERE indicators_fts MATCH $%d)",
 				  p, p, p);
 	}
+}
+
+/*
+ * PostgreSQL: is the word in at least 0.5 % of the incidents or of the
+ * timeline entries? Read off the column statistics ANALYZE keeps for each
+ * tsvector column (its most common lexemes and the share of rows holding
+ * each); a phrase is as common as its rarest lexeme, and a lexeme missing
+ * from the list is rarer than all of them. Collecting the ids of such a
+ * word costs more than checking rows along the sort order until a page is
+ * full; for a rarer word it is the other way round.
+ */
+static bool pg_word_common(struct db *db, const char *word)
+{
+	int64_t common = 0;
+	int rc = db_query_int(
+		db, &common,
+		"SELECT count(*) FROM (SELECT s.tablename FROM pg_stats s"
+		" CROSS JOIN (SELECT tsvector_to_array(to_tsvector('simple', $1)) AS lex) w"
+		" JOIN LATERAL unnest(CAST(CAST(s.most_common_elems AS TEXT) AS TEXT[]),"
+		" s.most_common_elem_freqs) AS m(e, f) ON m.e = ANY (w.lex)"
+		" WHERE s.schemaname = current_schema() AND s.attname = 'search'"
+		" AND s.tablename IN ('incidents', 'incident_timeline')"
+		" GROUP BY s.tablename, w.lex"
+		" HAVING count(*) = cardinality(w.lex) AND min(m.f) >= 0.005) x",
+		1, DBV(DB_TEXT(word)));
+	return rc == 0 && common > 0;
 }
 
 /* Runs one phase; appends up to `want` rows to the page. With id_set (a
@@ -417,6 +463,7 @@ int incident_list_text(struct db *db, int64_t org_id, const struct incident_filt
 	for (int k = 0; k < t.n; k++) {
 		if (db_is_postgres(db)) {
 			bound[k] = xstrdup(t.t[k]);
+			t.common[k] = pg_word_common(db, t.t[k]);
 			continue;
 		}
 		/* an FTS5 phrase: "word" with inner quotes doubled */

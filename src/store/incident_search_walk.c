@@ -29,8 +29,9 @@
 /* Rows a seek steps through before it re-opens the stream at its target
  * instead: stepping costs about 0.1 us a row, re-opening (FTS5 finding the
  * place in every segment's doclist) 70 to 700 us, measured on 10,000,000
- * timeline entries. */
-#define STEPS_BEFORE_SEEK 2048
+ * timeline entries; 16 steps made a three-word search 25 times slower
+ * than 2,048 to 16,384 (bench/README.md). */
+#define STEPS_BEFORE_SEEK 8192
 
 static const struct {
 	const char *table;
