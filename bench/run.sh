@@ -21,8 +21,9 @@
 #   BENCH_CONNS        concurrent clients (default 64)
 #   BENCH_WRK_THREADS  wrk threads (default 2)
 #   BENCH_SCENARIOS    "create read list deep" (default) or a subset; "search"
-#                      (full-text search, bench/search.lua) also seeds
-#                      timeline entries and indicators
+#                      (full-text search, bench/search.lua) and "search4"
+#                      (the same with 4 clients) also seed timeline entries
+#                      and indicators
 #   BENCH_TIMELINE     timeline entries per incident (default 10 with the
 #                      search scenario, else 0)
 #   BENCH_OUT          directory for the results (default build/bench)
@@ -41,7 +42,7 @@ CONNS=${BENCH_CONNS:-64}
 WT=${BENCH_WRK_THREADS:-2}
 SCENARIOS=${BENCH_SCENARIOS:-create read list deep}
 case " $SCENARIOS " in
-*" search "*) TIMELINE=${BENCH_TIMELINE:-10} ;;
+*" search "* | *" search4 "*) TIMELINE=${BENCH_TIMELINE:-10} ;;
 *) TIMELINE=${BENCH_TIMELINE:-0} ;;
 esac
 OUT=${BENCH_OUT:-$ROOT/build/bench}
@@ -323,11 +324,16 @@ pg_ticks() { # the PostgreSQL server's processes (postmaster and its children)
 	echo $t
 }
 
+# search4: the search test with 4 clients (a few people searching back to
+# back) instead of BENCH_CONNS
+conns() { if [ "$1" = search4 ]; then echo 4; else echo "$CONNS"; fi; }
+
 run_wrk() { # scenario seconds -> RESULT line on stdout; wrk's CPU ticks in wrk.ticks
 	script=$1 list=first
 	[ "$1" = deep ] && script=list list=deep
+	[ "$1" = search4 ] && script=search
 	BENCH_DIR=$BENCH_DIR BENCH_TOKEN=$TOKEN BENCH_ROWS=$ROWS BENCH_NOW=$NOW BENCH_LIST=$list \
-		wrk -t"$WT" -c"$CONNS" -d"$2"s --timeout 10s -s "$BENCH_DIR/$script.lua" \
+		wrk -t"$WT" -c"$(conns "$1")" -d"$2"s --timeout 10s -s "$BENCH_DIR/$script.lua" \
 		"http://127.0.0.1:$PORT" >"$WORK/wrk.out" 2>&1 &
 	wpid=$!
 	wt=0
@@ -349,7 +355,7 @@ scenario() { # backend name
 	fi
 	before=$(sql "$1" "SELECT count(*) FROM incidents")
 	hwm_reset "$SERVER_PID"
-	echo "bench: $1 $2: $CONNS clients, ${DUR}s" >&2
+	echo "bench: $1 $2: $(conns "$2") clients, ${DUR}s" >&2
 	# CPU time (ticks) of the whole machine, the server and wrk: what is
 	# left was used by something else, which skews every figure.
 	m0=$(cpu_busy) s0=$(proc_ticks "$SERVER_PID") p0=$(pg_ticks)

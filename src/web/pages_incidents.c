@@ -200,8 +200,11 @@ static int h_list(struct req *r)
 	f.assignee = lower[0];
 	f.tag = lower[1];
 #undef Q
+	/* a search lists in the order incidents were reported: the store walks
+	 * the matches in that order and stops at a page (incident_search.c),
+	 * where any other order must collect every match first */
 	if (!f.sort)
-		f.sort = sorts[0];
+		f.sort = f.q && *f.q ? "created_at" : sorts[0];
 	char why[200];
 	if (!err && incident_filter_check(&f, why, sizeof(why)) < 0)
 		err = arena_strdup(&r->arena, why);
