@@ -154,7 +154,24 @@ static int create_tx(struct db *db, void *arg)
 	return incident_create(db, &j->ac, &j->in, &j->out);
 }
 
-/* 201 with the committed record, read as JSON text on this thread. */
+/* Answers `status` with the incident's record, written as JSON text
+ * straight from the row (no jansson objects), and its ETag. */
+static int respond_record(struct req *r, struct db *db, const char *ref, int status)
+{
+	struct strbuf body;
+	sb_init(&body, SB_DEFAULT_MAX);
+	int64_t version;
+	int rc = incident_get_text(db, r->who.org_id, ref, &body, &version);
+	if (rc == 0) {
+		sb_putc(&body, '\n');
+		api_etag(r, version);
+		resp_text(r, status, "application/json", body.buf, body.len);
+	}
+	sb_free(&body);
+	return rc;
+}
+
+/* 201 with the committed record, read on this thread. */
 static int created_response(struct req *r, struct create_job *j)
 {
 	char uid[40];
@@ -164,17 +181,8 @@ static int created_response(struct req *r, struct create_job *j)
 	struct db *db = api_db(r);
 	if (!db)
 		return 0;
-	struct strbuf body;
-	sb_init(&body, SB_DEFAULT_MAX);
-	int64_t version;
-	int rc = incident_get_text(db, r->who.org_id, uid, &body, &version);
-	if (rc == 0) {
-		sb_putc(&body, '\n');
-		resp_header(r, "Location", arena_printf(&r->arena, "/api/v1/incidents/%s", uid));
-		api_etag(r, version);
-		resp_text(r, 201, "application/json", body.buf, body.len);
-	}
-	sb_free(&body);
+	resp_header(r, "Location", arena_printf(&r->arena, "/api/v1/incidents/%s", uid));
+	int rc = respond_record(r, db, uid, 201);
 	if (rc < 0)
 		return incident_api_store_result(r, rc, NULL, "reading the new incident");
 	return 0;
@@ -225,17 +233,7 @@ static int h_get(struct req *r)
 	struct db *db = api_db(r);
 	if (!db)
 		return 0;
-	/* written as JSON text straight from the row: no jansson objects */
-	struct strbuf body;
-	sb_init(&body, SB_DEFAULT_MAX);
-	int64_t version;
-	int rc = incident_get_text(db, r->who.org_id, req_param(r, "id"), &body, &version);
-	if (rc == 0) {
-		sb_putc(&body, '\n');
-		api_etag(r, version);
-		resp_text(r, 200, "application/json", body.buf, body.len);
-	}
-	sb_free(&body);
+	int rc = respond_record(r, db, req_param(r, "id"), 200);
 	if (rc == SIRT_ENOTFOUND)
 		return resp_problem(r, 404, NULL, "no such incident", NULL);
 	if (rc < 0)

@@ -22,7 +22,7 @@ int cmd_serve(int argc, char **argv)
 		{"db", "URL", "database (sqlite:PATH or postgres://...); env SIRT_DB", &db, NULL},
 		{"listen", "HOST:PORT", "address to listen on (default 127.0.0.1:8080); env SIRT_LISTEN", &listen, NULL},
 		{"config", "FILE", "configuration file; env SIRT_CONFIG", &config, NULL},
-		{"threads", "N", "worker threads (default 8); env SIRT_THREADS", &threads, NULL},
+		{"threads", "N", "worker threads (default 64); env SIRT_THREADS", &threads, NULL},
 		{"tls-cert", "FILE", "PEM certificate: serve HTTPS; env SIRT_TLS_CERT", &tls_cert, NULL},
 		{"tls-key", "FILE", "PEM private key for --tls-cert; env SIRT_TLS_KEY", &tls_key, NULL},
 		{"access-log", "DEST", "stderr, off, or a file path; env SIRT_ACCESS_LOG", &access_log, NULL},
