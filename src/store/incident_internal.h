@@ -36,7 +36,7 @@ bool incident_blank(const char *s);
  * row must exist when incident_fts_indicator() is called. */
 int incident_fts_record(struct db *db, int64_t id, const char *old_title, const char *old_desc,
 			const char *title, const char *desc) WUR;
-int incident_fts_timeline(struct db *db, int64_t entry_id) WUR;
+int incident_fts_timeline(struct db *db, int64_t search_key, const char *text) WUR;
 int incident_fts_indicator(struct db *db, int64_t id, const char *old_value, const char *old_desc,
 			   const char *value, const char *desc) WUR;
 /* The next search key of an incident's timeline or indicator rows (SQLite):

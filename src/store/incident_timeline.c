@@ -50,23 +50,34 @@ static int insert_entry(struct db *db, const struct audit_ctx *ac, int64_t org_i
 	char author[300];
 	char *d = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	/* SQLite keys its full-text index in incident order (incident_fts.c) */
-	int rc = db_query_int(
-		db, id,
+	struct db_res *r;
+	int rc = db_query(
+		db, &r,
 		db_is_postgres(db)
 			? "INSERT INTO incident_timeline(org_id, incident_id, kind, text, author, recorded_at,"
 			  " occurred_at, corrects, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-			  " RETURNING id"
+			  " RETURNING id, 0"
 			: "INSERT INTO incident_timeline(org_id, incident_id, kind, text, author, recorded_at,"
 			  " occurred_at, corrects, details, search_key) VALUES ($1, $2, $3, $4, $5, $6, $7,"
-			  " $8, $9, " INCIDENT_SEARCH_KEY("incident_timeline", 2) ") RETURNING id",
+			  " $8, $9, " INCIDENT_SEARCH_KEY("incident_timeline", 2) ") RETURNING id, search_key",
 		9,
 		DBV(DB_INT(org_id), DB_INT(incident_id), DB_TEXT(kind), DB_TEXT(text),
 		    DB_TEXT(incident_author(ac, author, sizeof(author))), DB_INT(time_now()),
 		    occurred_at ? DB_INT(occurred_at) : DB_NULL(), corrects ? DB_INT(corrects) : DB_NULL(),
 		    DB_TEXT(d ? d : "{}")));
 	free(d);
+	if (rc < 0)
+		return rc;
+	int64_t key = 0;
+	if (db_next(r)) {
+		*id = db_int(r, 0);
+		key = db_int(r, 1);
+	} else {
+		rc = SIRT_EDB;
+	}
+	db_res_free(r);
 	if (rc == 0)
-		rc = incident_fts_timeline(db, *id);
+		rc = incident_fts_timeline(db, key, text);
 	return rc;
 }
 
