@@ -81,6 +81,8 @@ stop_server() {
 		kill -TERM "$SERVER_PID" 2>/dev/null || true
 		wait "$SERVER_PID" 2>/dev/null || true
 		SERVER_PID=
+		# SIRT_SQL_PROFILE=1: the server printed its per-statement times on exit
+		[ -z "${SIRT_SQL_PROFILE:-}" ] || grep -A40 '^sql profile' "$WORK/serve.err" >&2 || true
 	fi
 }
 

@@ -133,6 +133,9 @@ void db_sqlite_wal_hook(struct db *db, void (*cb)(void *arg, int wal_pages), voi
  * truncate, a TRUNCATE checkpoint that waits briefly (busy timeout) and
  * shrinks the WAL file to zero bytes. */
 int db_sqlite_checkpoint(struct db *db, bool truncate);
+/* SQLite only: the path of the connection's WAL file, when its database
+ * is a file in WAL mode (0), else SIRT_ENOTFOUND. */
+int db_sqlite_wal_path(struct db *db, char *buf, size_t len);
 /* SQLite only: true inside an explicit transaction. */
 bool db_sqlite_in_tx(const struct db *db);
 

@@ -1,6 +1,8 @@
 /*
  * SQLite backend: WAL, foreign keys, defensive mode, synchronous=FULL so a
- * committed transaction is on disk. Prepared statements are cached per
+ * committed transaction is on disk (the store's group-commit writer switches
+ * its own connection to NORMAL and flushes the WAL on another thread before
+ * it answers, see wal_sync.h). Prepared statements are cached per
  * connection keyed by their SQL text; a statement still in use by an open
  * result (nested query with the same SQL) gets a fresh, uncached one.
  */
@@ -545,6 +547,26 @@ void db_sqlite_wal_hook(struct db *db, void (*cb)(void *arg, int wal_pages), voi
 bool db_sqlite_in_tx(const struct db *db)
 {
 	return db->backend == DB_SQLITE && !sqlite3_get_autocommit(((const struct sqlite_db *)db)->h);
+}
+
+int db_sqlite_wal_path(struct db *db, char *buf, size_t len)
+{
+	if (db->backend != DB_SQLITE)
+		return SIRT_ENOTFOUND;
+	struct sqlite_db *d = (struct sqlite_db *)db;
+	sqlite3_stmt *st = NULL;
+	bool wal = false;
+	if (sqlite3_prepare_v2(d->h, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		const char *mode = (const char *)sqlite3_column_text(st, 0);
+		wal = mode && strcmp(mode, "wal") == 0;
+	}
+	sqlite3_finalize(st);
+	sqlite3_filename file = sqlite3_db_filename(d->h, "main");
+	const char *wal_file = wal && file && *file ? sqlite3_filename_wal(file) : NULL;
+	if (!wal_file || !*wal_file || (size_t)snprintf(buf, len, "%s", wal_file) >= len)
+		return SIRT_ENOTFOUND;
+	return 0;
 }
 
 int db_sqlite_checkpoint(struct db *db, bool truncate)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "store/migrations.h"
+#include "store/wal_sync.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
@@ -97,6 +98,7 @@ struct store {
 	pthread_cond_t qcond;    /* writer waits for work */
 	struct tx_job *qhead, *qtail;
 	int64_t qlen;
+	struct wal_sync *flusher; /* NULL: the writer's COMMIT fsyncs itself */
 
 	/* SQLite WAL checkpoints, off the writer thread */
 	pthread_t ckpt;
@@ -113,6 +115,8 @@ static void *writer_main(void *arg);
 static void *ckpt_main(void *arg);
 static void on_wal_pages(void *arg, int pages);
 static int run_one(struct db *db, struct tx_job *j);
+static void finish_batch(void *batch);
+static void wake_writer(void *arg);
 
 static struct db *open_conn(struct store *st, char *err, size_t errlen)
 {
@@ -165,6 +169,13 @@ int store_open(const char *url, struct store **out, char *err, size_t errlen)
 	if (!st->postgres) {
 		st->wdb = probe;
 		db_sqlite_cache_kib(st->wdb, WRITER_CACHE_KIB);
+		/* The writer commits without fsync and a flushing thread makes
+		 * each batch durable before its requests are answered (see
+		 * wal_sync.h); without a WAL file the writer syncs itself. */
+		char wal[4096];
+		if (db_sqlite_wal_path(st->wdb, wal, sizeof(wal)) == 0 &&
+		    db_exec_script(st->wdb, "PRAGMA synchronous=NORMAL") == 0)
+			st->flusher = wal_sync_start(wal, finish_batch, wake_writer, st);
 		st->cdb = open_conn(st, err, errlen);
 		if (st->cdb) {
 			db_sqlite_cache_kib(st->cdb, CKPT_CACHE_KIB);
@@ -194,6 +205,7 @@ void store_close(struct store *st)
 		pthread_mutex_unlock(&st->qlock);
 		pthread_join(st->writer, NULL);
 	}
+	wal_sync_stop(st->flusher); /* answers the writer's last batches */
 	if (st->ckpt_running) {
 		pthread_mutex_lock(&st->qlock);
 		st->stopping = true;
@@ -561,86 +573,151 @@ static int run_one(struct db *db, struct tx_job *j)
 	return rc;
 }
 
+/* True when no WAL flush is running or queued; qlock held (the flusher's
+ * wake_writer() takes it after the flush, so a wait cannot miss it). */
+static bool disk_free(struct store *st)
+{
+	return !st->flusher || wal_sync_idle(st->flusher);
+}
+
+/* The flusher has finished: an open transaction may commit now. */
+static void wake_writer(void *arg)
+{
+	struct store *st = arg;
+	pthread_mutex_lock(&st->qlock);
+	pthread_cond_signal(&st->qcond);
+	pthread_mutex_unlock(&st->qlock);
+}
+
+/* Runs each job of the list in its own savepoint of the open transaction. */
+static void run_jobs(struct db *db, struct tx_job *batch)
+{
+	for (struct tx_job *j = batch; j; j = j->next) {
+		/* db_exec: prepared once, unlike db_savepoint() */
+		if (db_exec(db, "SAVEPOINT job", 0, NULL) < 0) {
+			j->rc = SIRT_EDB;
+			continue;
+		}
+		size_t held = db_at_commit_mark(db);
+		j->rc = j->fn(db, j->arg);
+		if (j->rc < 0) {
+			db_at_commit_truncate(db, held);
+			if (db_exec(db, "ROLLBACK TO job", 0, NULL) < 0) {
+				/* RELEASE below fails too; the batch is retried */
+			}
+		}
+		if (db_exec(db, "RELEASE job", 0, NULL) < 0 && j->rc == 0)
+			j->rc = SIRT_EDB;
+	}
+}
+
+/* Commits the open transaction and hands its jobs to the flusher. */
+static void commit_jobs(struct store *st, struct db *db, struct tx_job *jobs)
+{
+	if (db_commit(db) < 0) {
+		/* The batch failed as a whole: give each job its own try. */
+		(void)db_rollback(db);
+		for (struct tx_job *j = jobs; j; j = j->next)
+			if (j->rc == 0)
+				j->rc = run_one(db, j);
+	}
+	bump(&st->stats.batches);
+	if (st->flusher)
+		wal_sync_after(st->flusher, jobs);
+	else
+		finish_batch(jobs);
+}
+
+/*
+ * The group-commit writer. It opens a transaction, runs the queued jobs in
+ * it (a savepoint each) and commits as soon as the disk is free: while the
+ * flusher is still making the previous commit durable, the jobs that arrive
+ * meanwhile join the open transaction (up to BATCH_MAX) instead of waiting
+ * idle, so the writer's CPU work overlaps the flush and each commit carries
+ * what arrived during the last one.
+ */
 static void *writer_main(void *arg)
 {
 	struct store *st = arg;
 	struct db *db = st->wdb;
+	struct tx_job *open = NULL, *open_last = NULL; /* run in the open transaction */
+	int nopen = 0;
 	for (;;) {
 		pthread_mutex_lock(&st->qlock);
-		while (!st->qhead && !st->stopping)
+		while (!st->qhead && !st->stopping && !(open && disk_free(st)))
 			pthread_cond_wait(&st->qcond, &st->qlock);
-		if (!st->qhead && st->stopping) {
+		if (!st->qhead && !open && st->stopping) {
 			pthread_mutex_unlock(&st->qlock);
 			break;
 		}
 		struct tx_job *batch = st->qhead, *last = batch;
-		int n = 1;
-		while (last->next && n < BATCH_MAX) {
-			last = last->next;
-			n++;
+		int n = 0;
+		if (batch) {
+			n = 1;
+			while (last->next && nopen + n < BATCH_MAX) {
+				last = last->next;
+				n++;
+			}
+			st->qhead = last->next;
+			if (!st->qhead)
+				st->qtail = NULL;
+			last->next = NULL;
+			st->qlen -= n;
 		}
-		st->qhead = last->next;
-		if (!st->qhead)
-			st->qtail = NULL;
-		last->next = NULL;
-		st->qlen -= n;
-		bool finish_ckpt = st->ckpt_done;
-		st->ckpt_done = false;
+		bool finish_ckpt = !open && st->ckpt_done;
+		if (finish_ckpt)
+			st->ckpt_done = false;
 		pthread_mutex_unlock(&st->qlock);
 
-		if (finish_ckpt)
-			(void)db_sqlite_checkpoint(db, false);
-
-		if (n == 1) {
-			batch->rc = run_one(db, batch);
-		} else if (db_begin(db) < 0) {
-			for (struct tx_job *j = batch; j; j = j->next)
-				j->rc = SIRT_EDB;
-		} else {
-			for (struct tx_job *j = batch; j; j = j->next) {
-				/* db_exec: prepared once, unlike db_savepoint() */
-				if (db_exec(db, "SAVEPOINT job", 0, NULL) < 0) {
-					j->rc = SIRT_EDB;
-					continue;
-				}
-				size_t held = db_at_commit_mark(db);
-				j->rc = j->fn(db, j->arg);
-				if (j->rc < 0) {
-					db_at_commit_truncate(db, held);
-					if (db_exec(db, "ROLLBACK TO job", 0, NULL) < 0) {
-						/* RELEASE below fails too; the batch is retried */
-					}
-				}
-				if (db_exec(db, "RELEASE job", 0, NULL) < 0 && j->rc == 0)
-					j->rc = SIRT_EDB;
-			}
-			if (db_commit(db) < 0) {
-				/* The batch failed as a whole: give each job its own try. */
-				(void)db_rollback(db);
+		if (batch && !open) {
+			if (finish_ckpt)
+				(void)db_sqlite_checkpoint(db, false);
+			if (db_begin(db) < 0) {
 				for (struct tx_job *j = batch; j; j = j->next)
-					if (j->rc == 0)
-						j->rc = run_one(db, j);
+					j->rc = SIRT_EDB;
+				finish_batch(batch);
+				continue;
 			}
 		}
-		bump(&st->stats.batches);
-
-		struct tx_job *detached = NULL;
-		for (struct tx_job *j = batch, *next; j; j = next) {
-			next = j->next; /* j may be gone once posted */
-			if (j->detached) {
-				j->next = detached;
-				detached = j;
-			} else {
-				sem_post(&j->done);
-			}
+		if (batch) {
+			run_jobs(db, batch);
+			if (open_last)
+				open_last->next = batch;
+			else
+				open = batch;
+			open_last = last;
+			nopen += n;
 		}
-		while (detached) {
-			struct tx_job *next = detached->next;
-			free(detached);
-			detached = next;
+		pthread_mutex_lock(&st->qlock);
+		bool commit = open && (nopen >= BATCH_MAX || st->stopping || disk_free(st));
+		pthread_mutex_unlock(&st->qlock);
+		if (commit) {
+			commit_jobs(st, db, open);
+			open = open_last = NULL;
+			nopen = 0;
 		}
 	}
 	return NULL;
+}
+
+/* The batch is on disk: wakes its waiting requests, frees the detached. */
+static void finish_batch(void *arg)
+{
+	struct tx_job *detached = NULL;
+	for (struct tx_job *j = arg, *next; j; j = next) {
+		next = j->next; /* j may be gone once posted */
+		if (j->detached) {
+			j->next = detached;
+			detached = j;
+		} else {
+			sem_post(&j->done);
+		}
+	}
+	while (detached) {
+		struct tx_job *next = detached->next;
+		free(detached);
+		detached = next;
+	}
 }
 
 /* Called by SQLite on the writer thread after each commit. */
