@@ -128,8 +128,15 @@ void metrics_render(struct metrics *m, struct store *st, struct strbuf *out)
 			  "# HELP sirt_db_commits_total Commits (a group commit counts once).\n"
 			  "# TYPE sirt_db_commits_total counter\nsirt_db_commits_total %lld\n"
 			  "# HELP sirt_db_queue_depth Transactions waiting for the writer.\n"
-			  "# TYPE sirt_db_queue_depth gauge\nsirt_db_queue_depth %lld\n",
+			  "# TYPE sirt_db_queue_depth gauge\nsirt_db_queue_depth %lld\n"
+			  "# HELP sirt_db_wal_flushes_total SQLite: WAL flushes (fdatasync) that made"
+			  " commits durable.\n"
+			  "# TYPE sirt_db_wal_flushes_total counter\nsirt_db_wal_flushes_total %lld\n"
+			  "# HELP sirt_db_wal_flush_seconds_total SQLite: time spent in those flushes.\n"
+			  "# TYPE sirt_db_wal_flush_seconds_total counter\n"
+			  "sirt_db_wal_flush_seconds_total %.6f\n",
 			  (long long)s.connections, (long long)s.tx_committed,
-			  (long long)s.tx_failed, (long long)s.batches, (long long)s.queue_depth);
+			  (long long)s.tx_failed, (long long)s.batches, (long long)s.queue_depth,
+			  (long long)s.wal_flushes, s.wal_flush_seconds);
 	}
 }

@@ -769,6 +769,10 @@ void store_get_stats(struct store *st, struct store_stats *out)
 	pthread_mutex_lock(&st->qlock);
 	out->queue_depth = st->qlen;
 	pthread_mutex_unlock(&st->qlock);
+	out->wal_flushes = 0;
+	out->wal_flush_seconds = 0;
+	if (st->flusher)
+		wal_sync_stats(st->flusher, &out->wal_flushes, &out->wal_flush_seconds);
 }
 
 /* ---- migrations ---- */

@@ -31,6 +31,8 @@ struct store_stats {
 	int64_t tx_failed;     /* transactions rolled back */
 	int64_t batches;       /* commits (group commit batches on SQLite) */
 	int64_t queue_depth;   /* transactions waiting for the writer */
+	int64_t wal_flushes;   /* SQLite: fdatasyncs of the WAL that made commits durable */
+	double wal_flush_seconds; /* the time they took in all */
 };
 
 typedef int (*store_tx_fn)(struct db *db, void *arg);

@@ -28,7 +28,8 @@ struct wal_sync {
 	bool stopping;
 	void **queued; /* committed batches waiting for a flush */
 	int nqueued, cap;
-	/* SIRT_SQL_PROFILE: flushes and their time, printed at the stop */
+	/* flushes and their time (metrics; with SIRT_SQL_PROFILE also printed
+	 * at the stop), written by the flusher under lock */
 	bool profile;
 	uint64_t flushes, batches, flush_ns;
 };
@@ -87,9 +88,11 @@ static void *flusher_main(void *arg)
 				      ws->path, strerror(errno));
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
+		pthread_mutex_lock(&ws->lock); /* counted before anyone is answered */
 		ws->flushes++;
 		ws->batches += (uint64_t)n;
 		ws->flush_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec));
+		pthread_mutex_unlock(&ws->lock);
 		for (int i = 0; i < n; i++)
 			ws->done(mine[i]);
 		pthread_mutex_lock(&ws->lock);
@@ -139,6 +142,14 @@ bool wal_sync_idle(struct wal_sync *ws)
 	bool idle = !ws->nqueued && !ws->flushing;
 	pthread_mutex_unlock(&ws->lock);
 	return idle;
+}
+
+void wal_sync_stats(struct wal_sync *ws, int64_t *flushes, double *seconds)
+{
+	pthread_mutex_lock(&ws->lock);
+	*flushes = (int64_t)ws->flushes;
+	*seconds = (double)ws->flush_ns / 1e9;
+	pthread_mutex_unlock(&ws->lock);
 }
 
 void wal_sync_stop(struct wal_sync *ws)

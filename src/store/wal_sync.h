@@ -24,6 +24,7 @@
 #define SIRT_STORE_WAL_SYNC_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct wal_sync;
 
@@ -36,6 +37,8 @@ struct wal_sync *wal_sync_start(const char *wal_path, void (*done)(void *batch),
 void wal_sync_after(struct wal_sync *ws, void *batch);
 /* True when no flush is running or queued (the disk is free). */
 bool wal_sync_idle(struct wal_sync *ws);
+/* Flushes so far, and the seconds they took in all. */
+void wal_sync_stats(struct wal_sync *ws, int64_t *flushes, double *seconds);
 /* Flushes and finishes whatever is queued, then stops the thread. */
 void wal_sync_stop(struct wal_sync *ws);
 

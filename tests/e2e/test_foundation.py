@@ -287,11 +287,16 @@ def test_health_ready_metrics(inst):
     ready = inst.request("GET", "/readyz").json
     assert ready["status"] == "ready" and ready["database"] == inst.backend
     inst.get(INC)
+    new_incident(inst)
     m = inst.request("GET", "/metrics")
     assert m.status == 200 and m.headers["content-type"].startswith("text/plain")
     assert 'sirt_http_requests_total{method="GET",route="/api/v1/incidents",status="200"}' in m.text
     assert 'sirt_http_request_duration_seconds_bucket{method="GET",route="/api/v1/incidents",le="+Inf"}' in m.text
     assert "sirt_db_connections " in m.text and "sirt_db_commits_total " in m.text
+    flushes = re.search(r"^sirt_db_wal_flushes_total (\d+)$", m.text, re.M)
+    assert flushes and "sirt_db_wal_flush_seconds_total " in m.text
+    # on SQLite every commit is made durable by a flush of the WAL before it is answered
+    assert (int(flushes.group(1)) > 0) == (inst.backend == "sqlite")
 
 
 def test_openapi_describes_every_route(inst):

@@ -158,6 +158,9 @@ static void test_group_commit_isolates_failing_jobs(void **state)
 	assert_int_equal(s.tx_committed, 16 * 45 + 1);
 	assert_int_equal(s.tx_failed, 16 * 5);
 	assert_true(s.batches <= s.tx_committed + s.tx_failed);
+	/* every commit was made durable by a WAL flush, several per flush at most */
+	assert_true(s.wal_flushes >= 1 && s.wal_flushes <= s.batches);
+	assert_true(s.wal_flush_seconds > 0);
 	store_close(gst);
 }
 
