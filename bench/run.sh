@@ -72,6 +72,10 @@ RESULTS=$OUT/results.txt
 
 cleanup() {
 	stop_server
+	if [ -n "${BENCH_KEEP:-}" ]; then # keep the last database to look into it
+		echo "bench: kept $WORK (database: ${URL:-})" >&2
+		return
+	fi
 	stop_pg
 	rm -rf "$WORK"
 }
