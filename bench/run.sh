@@ -421,7 +421,7 @@ bench_backend() { # backend
 	record "$b" rss_after_kb "$(rss_kb "$SERVER_PID" VmRSS)"
 	record "$b" server_threads "$(awk '$1 == "Threads:" {print $2}' "/proc/$SERVER_PID/status")"
 	stop_server
-	stop_pg
+	[ -n "${BENCH_KEEP:-}" ] || stop_pg
 }
 
 # For context: how long one durable 4 KiB write takes on this disk now.
