@@ -111,14 +111,20 @@ def test_same_content_is_stored_once(ev):
 
 
 def tamper(ev, sha):
+    """Inverts the stored file's 11th byte (writing a fixed byte left a random file unchanged
+    once in 256 runs)."""
     if ev.blob_store == "fs":
         p = next(p for p in stored_files(ev) if p.name == sha)
         p.chmod(0o600)
         with open(p, "r+b") as f:
             f.seek(10)
-            f.write(b"X")
+            b = f.read(1)[0]
+            f.seek(10)
+            f.write(bytes([b ^ 0xFF]))
     else:
-        ev.sql(f"SELECT lo_put(oid, 10, '\\x58'::bytea) FROM blob_objects WHERE sha256 = '{sha}'")
+        ev.sql("SELECT lo_put(oid, 10, set_byte('\\x00'::bytea, 0,"
+               " 255 - get_byte(lo_get(oid, 10, 1), 0)))"
+               f" FROM blob_objects WHERE sha256 = '{sha}'")
 
 
 def test_tampered_file_is_refused_and_recorded(ev):
