@@ -74,6 +74,8 @@ cleanup() {
 	stop_server
 	if [ -n "${BENCH_KEEP:-}" ]; then # keep the last database to look into it
 		echo "bench: kept $WORK (database: ${URL:-})" >&2
+		[ -z "$PG_DATA" ] || echo "bench: PostgreSQL still runs; stop it with:" \
+			"${PG_BIN}/pg_ctl -D $PG_DATA -m fast stop (as postgres when root)" >&2
 		return
 	fi
 	stop_pg

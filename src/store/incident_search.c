@@ -265,11 +265,12 @@ static void add_filters(struct strbuf *sql, const struct incident_filter *f, con
 	if (f->resolved_to)
 		sb_puts(sql, " AND i.resolved_at <= $14");
 	/* On PostgreSQL the common words' row-by-row checks go rarest first:
-	 * an incident the rarest rejects is not probed for the others. */
+	 * an incident the rarest rejects is not probed for the others (on
+	 * SQLite every share is 0, so the words keep their order). */
 	int order[TERMS_MAX];
 	for (int k = 0; k < t->n; k++) {
 		int j = k;
-		for (; j > 0 && pg && t->share[order[j - 1]] > t->share[k]; j--)
+		for (; j > 0 && t->share[order[j - 1]] > t->share[k]; j--)
 			order[j] = order[j - 1];
 		order[j] = k;
 	}

@@ -6,8 +6,9 @@
  * Writes go through store_tx(fn, arg): fn runs inside a transaction and
  * store_tx returns only after the transaction is committed to disk (or has
  * failed). On SQLite a single writer thread batches the transactions of many
- * concurrent requests into one fsync'd commit (group commit), each request in
- * its own savepoint, so one failing request does not undo the others. On
+ * concurrent requests into one commit (group commit), each request in its
+ * own savepoint, so one failing request does not undo the others; a
+ * flushing thread fsyncs the WAL before any of them returns (wal_sync.h). On
  * PostgreSQL fn runs on the calling thread's connection, retried on
  * serialization failures.
  *
